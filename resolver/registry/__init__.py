@@ -1,0 +1,1 @@
+"""Registries: parsing sanctions lists and keeping them in a versioned DuckDB store."""
