@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,8 +67,11 @@ def formats() -> dict[str, Format]:
 
 
 def head(path: Path, size: int = 65536) -> str:
-    with path.open("rb") as fh:
-        return fh.read(size).decode("utf-8", errors="replace").lstrip("\ufeff")
+    """The start of a file (decompressed for .gz), decoded leniently, for sniffing."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        data: bytes = fh.read(size)
+    return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
 def detect(path: Path) -> Format:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from collections.abc import Iterator
@@ -29,9 +30,19 @@ def clean(value: str | None) -> str | None:
     return value
 
 
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; ``.gz`` files are decompressed (the embedded registry ships gzipped)."""
+    try:
+        if path.suffix == ".gz":
+            return gzip.decompress(path.read_bytes())
+        return path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise IngestError(path, None, f"cannot read: {exc}") from None
+
+
 def read_text(path: Path, encoding: str = "utf-8") -> str:
     """Decode a whole file strictly; a bad byte is an error naming its line, never a silent '?'."""
-    data = path.read_bytes()
+    data = read_bytes(path)
     if encoding == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -91,7 +102,7 @@ def parse_xml(path: Path) -> etree._Element:
     """Parse a whole XML file; a truncated or malformed file raises IngestError with the line."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
     try:
-        return etree.fromstring(path.read_bytes(), parser)
+        return etree.fromstring(read_bytes(path), parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else "?"
         raise IngestError(path, f"line {line}", f"malformed XML: {exc.msg}") from None
