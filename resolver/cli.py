@@ -1,0 +1,232 @@
+"""The `resolver` command line. Results go to stdout; logs and progress go to stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from resolver.logs import configure_logging
+from resolver.registry.errors import IngestError
+from resolver.registry.ingest import parse_all, plan
+from resolver.registry.parsers import formats
+from resolver.registry.store import RegistryStore, StoreError, StoreStatus
+from resolver.settings import EMBEDDED_REGISTRY, Settings
+
+app = typer.Typer(help="Entity resolution and sanctions screening.", no_args_is_help=True, add_completion=False)
+registry_app = typer.Typer(help="Inspect the registry store.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+err = Console(stderr=True)
+# A fixed width keeps text output byte-stable whatever the terminal (status output depends on the store only).
+out = Console(width=120, highlight=False, soft_wrap=False)
+
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="Registry store file (default: $RESOLVER_STORE or ~/.local/share).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.callback()
+def _configure() -> None:
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+
+
+def _store(store: Path | None) -> RegistryStore:
+    return RegistryStore(store or Settings.from_env().store)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    return typer.Exit(code=1)
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Registry files or folders.", show_default=False)] = None,
+    format_name: Annotated[str | None, typer.Option("--format", help="Skip detection: read every file as FMT.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Name of the source (one source only).")] = None,
+    embedded: Annotated[bool, typer.Option("--embedded", help="Ingest the registry shipped with the package.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="A note stored with the snapshot.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Parse registry files and write a new snapshot (atomic: all of it or nothing)."""
+    registry = _store(store)
+    inputs = list(paths or [])
+    if embedded:
+        inputs.append(EMBEDDED_REGISTRY)
+    if not inputs:
+        raise _fail("name files or folders to ingest, or pass --embedded")
+    try:
+        groups = plan(inputs, format_name)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("parsing", total=len(groups) + 1)
+            parsed = parse_all(
+                inputs, format_name=format_name, source=source,
+                on_parsed=lambda p: bar.update(task, advance=1, description=f"parsed {p.source}"),
+            )  # fmt: skip
+            bar.update(task, description="writing snapshot")
+            result = registry.ingest(parsed, note=note)
+            bar.update(task, advance=1)
+    except (IngestError, StoreError) as exc:
+        raise _fail(f"{exc}\nthe store is unchanged") from None
+    table = Table("source", "format", "entities", "names", "relations", "result", box=None)
+    for p in parsed:
+        counts = result.counts[p.source]
+        table.add_row(
+            p.source, p.format, str(counts["entities"]), str(counts.get("names", "-")), str(counts["relations"]),
+            "new version" if p.source in result.changed else "unchanged",
+        )  # fmt: skip
+    out.print(table)
+    if result.snapshot_id is None:
+        out.print("no change: no new snapshot")
+    else:
+        out.print(f"snapshot {result.snapshot_id} written to {registry.path}")
+
+
+@app.command("formats")
+def list_formats() -> None:
+    """The registry formats `resolver ingest` reads."""
+    table = Table("format", "description", box=None)
+    for fmt in formats().values():
+        table.add_row(fmt.name, fmt.description)
+    out.print(table)
+
+
+def _status_json(status: StoreStatus) -> dict[str, Any]:
+    return {
+        "snapshot_id": status.snapshot_id,
+        "snapshot_digest": status.snapshot_digest,
+        "created_at": status.created_at,
+        "entities": status.entities,
+        "names": status.names,
+        "sources": [asdict(s) for s in status.sources],
+    }
+
+
+@registry_app.command("status")
+def registry_status(
+    as_json: JsonOption = False,
+    snapshot: Annotated[int | None, typer.Option(help="A past snapshot (default: current).")] = None,
+    store: StoreOption = None,
+) -> None:
+    """The current snapshot and each source's version, hash and counts."""
+    try:
+        status = _store(store).status(snapshot)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _dump(_status_json(status))
+        return
+    if status.snapshot_id is None:
+        out.print("no snapshot yet: run `resolver ingest`")
+        return
+    out.print(f"snapshot {status.snapshot_id}  digest {status.snapshot_digest[:16] if status.snapshot_digest else ''}")
+    out.print(f"created  {status.created_at}")
+    table = Table("source", "version", "published", "sha256", "entities", "names", "by kind", box=None)
+    for s in status.sources:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(s.entities_by_kind.items()))
+        table.add_row(
+            s.source, str(s.version_id), s.publisher_date or "-", s.digest[:12], str(s.entities), str(s.names), kinds
+        )
+    out.print(table)
+    out.print(f"total: {status.entities} entities, {status.names} names")
+
+
+@registry_app.command("snapshots")
+def registry_snapshots(as_json: JsonOption = False, store: StoreOption = None) -> None:
+    """Every snapshot in the store, oldest first."""
+    try:
+        rows = _store(store).snapshots()
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _dump([{"snapshot_id": i, "digest": d, "created_at": c, "note": n} for i, d, c, n in rows])
+        return
+    table = Table("snapshot", "digest", "created", "note", box=None)
+    for i, d, c, n in rows:
+        table.add_row(str(i), d[:16], c, n or "")
+    out.print(table)
+
+
+@registry_app.command("diff")
+def registry_diff(
+    old: Annotated[int, typer.Argument(help="Older snapshot id.")],
+    new: Annotated[int, typer.Argument(help="Newer snapshot id.")],
+    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option(help="Rows shown per section in text output (0: all).")] = 50,
+    store: StoreOption = None,
+) -> None:
+    """Entities added, removed and changed between two snapshots."""
+    try:
+        diff = _store(store).diff(old, new)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _dump(asdict(diff))
+        return
+    out.print(
+        f"snapshot {old} -> {new}: {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed"
+    )
+    for label, rows in (("added", diff.added), ("removed", diff.removed), ("changed", diff.changed)):
+        if not rows:
+            continue
+        table = Table(label, "kind", "name", "what changed", box=None)
+        for change in rows[: limit or None]:
+            table.add_row(change.entity_id, change.kind, change.primary_name, ", ".join(change.fields))
+        out.print(table)
+        if limit and len(rows) > limit:
+            out.print(f"... and {len(rows) - limit} more {label} (use --limit 0 or --json)")
+
+
+@registry_app.command("entity")
+def registry_entity(
+    entity_id: Annotated[str, typer.Argument(help="Entity id, e.g. us_ofac_sdn:12345.")],
+    snapshot: Annotated[int | None, typer.Option(help="A past snapshot (default: current).")] = None,
+    store: StoreOption = None,
+) -> None:
+    """One entity's full record (names, identifiers, dates, countries, addresses, relations) as JSON."""
+    try:
+        _dump(_store(store).entity(entity_id, snapshot))
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+
+
+@registry_app.command("find")
+def registry_find(
+    text: Annotated[str, typer.Argument(help="Text contained in a name (case-insensitive).")],
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 20,
+    store: StoreOption = None,
+) -> None:
+    """Entities with a name containing TEXT: a lookup aid, not the matcher."""
+    try:
+        rows = _store(store).find(text, limit=limit)
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    table = Table("entity", "primary name", "matching name", box=None)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
