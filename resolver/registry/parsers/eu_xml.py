@@ -167,15 +167,11 @@ def _name(entity: Entity, el: etree._Element, notes: list[str]) -> None:
 
 def _choose_primary(entity: Entity) -> None:
     """The FSF marks no primary name: take the first strong one without a language, else the first strong one."""
-    ranked = sorted(
-        range(len(entity.names)), key=lambda i: (entity.names[i].kind == NAME_WEAK, bool(entity.names[i].lang), i)
-    )
-    for name in entity.names:
-        if name.kind == NAME_PRIMARY:
-            name.kind = NAME_ALIAS
-    primary = entity.names.pop(ranked[0])
+    names = entity.names
+    first = min(range(len(names)), key=lambda i: (names[i].kind == NAME_WEAK, bool(names[i].lang), i))
+    primary = names.pop(first)
     primary.kind = NAME_PRIMARY
-    entity.names.insert(0, primary)
+    names.insert(0, primary)
 
 
 def _add_country(entity: Entity, code: str | None, role: str, raw: str | None = None) -> None:

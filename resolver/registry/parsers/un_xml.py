@@ -48,6 +48,7 @@ DEFAULT_SOURCE = "un_sc"
 _KINDS = {"INDIVIDUAL": PERSON, "ENTITY": ORGANIZATION}
 # The UN's alias QUALITY labels; anything else is treated as a plain alias.
 _QUALITY_KINDS = {"good": NAME_ALIAS, "a.k.a.": NAME_ALIAS, "low": NAME_WEAK, "f.k.a.": NAME_FORMER}
+_RANK = {NAME_PRIMARY: 0, NAME_ALIAS: 1, NAME_FORMER: 2, NAME_WEAK: 3}
 _FORMER_NOTE = re.compile(r"\bf\.?k\.?a\b|formerly known as", re.IGNORECASE)
 # Placeholders the UN writes where a nationality is not known.
 _NO_COUNTRY = {"na", "n/a", "unknown"}
@@ -133,6 +134,7 @@ def _entity(path: Path, el: etree._Element, kind: str) -> Entity:
 
     if not entity.names:
         raise IngestError(path, element_location(el), f"{source_id} has no name")
+    entity.names[0].kind = NAME_PRIMARY  # without FIRST_NAME the first other name stands in
     titles = _values(el, "TITLE")
     designations = _values(el, "DESIGNATION")
     head = [f"Title: {'; '.join(titles)}"] if titles else []
@@ -146,7 +148,9 @@ def _values(el: etree._Element, name: str) -> list[str]:
     """The VALUE children of a list element such as NATIONALITY or DESIGNATION."""
     out: list[str] = []
     for holder in children(el, name):
-        out += [v for v in (clean(c.text) for c in children(holder, "VALUE")) if v and v not in out]
+        for value in (clean(c.text) for c in children(holder, "VALUE")):
+            if value and value not in out:
+                out.append(value)
     return out
 
 
@@ -169,8 +173,12 @@ def _alias(entity: Entity, alias: etree._Element) -> None:
 
 def _add_name(entity: Entity, name: Name) -> None:
     key = (name.value.casefold(), name.lang)
-    if all((n.value.casefold(), n.lang) != key for n in entity.names):
+    known = next((n for n in entity.names if (n.value.casefold(), n.lang) == key), None)
+    if known is None:
         entity.names.append(name)
+    elif _RANK[name.kind] < _RANK[known.kind]:
+        # the same spelling listed as "Low" and as "Good": the stronger label wins
+        known.kind, known.quality = name.kind, name.quality
 
 
 def _country_code(raw: str) -> str | None:
