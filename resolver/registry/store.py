@@ -7,6 +7,7 @@ the old snapshot or the new one, never a mix, and a failure leaves the file as i
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 from collections.abc import Callable, Iterator
@@ -101,8 +102,11 @@ class SnapshotDiff:
 
 
 def sha256_file(path: Path) -> str:
+    """sha256 of a file's content; of the decompressed content for .gz, so that the digest names
+    the data, not its packaging (the embedded registry ships gzipped copies of public files)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

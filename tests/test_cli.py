@@ -1,0 +1,72 @@
+"""The command line as a user runs it: a real process, stdout for results, stderr for the rest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from resolver.settings import EMBEDDED_REGISTRY
+
+
+def run(*args: str, store: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RESOLVER_STORE": str(store), "RESOLVER_LOG_FORMAT": "json"}
+    return subprocess.run(
+        [sys.executable, "-m", "resolver.cli", *args], capture_output=True, text=True, env=env, check=check
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "registry.duckdb"
+    done = run("ingest", "--embedded", store=path)
+    assert "snapshot 1 written" in done.stdout
+    assert "us_ofac_sdn" in done.stdout and "14965" in done.stdout
+    return path
+
+
+def test_status_json_is_pure_and_byte_stable(store: Path) -> None:
+    first = run("registry", "status", "--json", store=store)
+    second = run("registry", "status", "--json", store=store)
+    assert first.stdout == second.stdout
+    status = json.loads(first.stdout)  # nothing but JSON on stdout
+    assert status["snapshot_id"] == 1
+    assert {s["source"]: s["entities"] for s in status["sources"]} == {"un_sc": 1003, "us_ofac_sdn": 14965}
+    un = next(s for s in status["sources"] if s["source"] == "un_sc")
+    assert un["entities_by_kind"] == {"organization": 273, "person": 730}
+    assert all(len(f["sha256"]) == 64 for s in status["sources"] for f in s["files"])
+
+
+def test_status_text_is_byte_stable(store: Path) -> None:
+    assert run("registry", "status", store=store).stdout == run("registry", "status", store=store).stdout
+
+
+def test_reingest_reports_no_change(store: Path) -> None:
+    done = run("ingest", str(EMBEDDED_REGISTRY), store=store)
+    assert "no change" in done.stdout
+
+
+def test_bad_input_fails_cleanly(store: Path, tmp_path: Path) -> None:
+    missing = run("ingest", str(tmp_path / "nope.csv"), store=store, check=False)
+    assert missing.returncode == 1 and "no such file" in missing.stderr and "store is unchanged" in missing.stderr
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00\x01 not a registry")
+    unknown = run("ingest", str(junk), store=store, check=False)
+    assert unknown.returncode == 1 and "unrecognised format" in unknown.stderr
+    bad_format = run("ingest", "--format", "nope", str(junk), store=store, check=False)
+    assert bad_format.returncode == 1 and "unknown format" in bad_format.stderr
+    no_snapshot = run("registry", "diff", "1", "7", store=store, check=False)
+    assert no_snapshot.returncode == 1 and "no snapshot 7" in no_snapshot.stderr
+    assert run("registry", "status", "--json", store=store).stdout.count('"snapshot_id": 1') == 1
+
+
+def test_entity_and_find(store: Path) -> None:
+    found = run("registry", "find", "DERIPASKA", store=store).stdout
+    assert "us_ofac_sdn:" in found
+    entity_id = next(tok for tok in found.split() if tok.startswith("us_ofac_sdn:"))
+    record = json.loads(run("registry", "entity", entity_id, store=store).stdout)
+    assert record["entity_id"] == entity_id and record["names"]
