@@ -24,7 +24,7 @@ app = typer.Typer(help="Entity resolution and sanctions screening.", no_args_is_
 registry_app = typer.Typer(help="Inspect the registry store.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # error lines are read by scripts too: never wrap them
 # A fixed width keeps text output byte-stable whatever the terminal (status output depends on the store only).
 out = Console(width=120, highlight=False, soft_wrap=False)
 

@@ -14,7 +14,9 @@ SHARED_DATA = Path(os.environ.get("RESOLVER_SHARED_DATA", ROOT.parent / "shared"
 def _require_shared_data() -> Path:
     if SHARED_DATA.is_dir():
         return SHARED_DATA
-    reason = f"shared data not found at {SHARED_DATA} (set RESOLVER_SHARED_DATA or lay ../shared/data beside the project)"
+    reason = (
+        f"shared data not found at {SHARED_DATA} (set RESOLVER_SHARED_DATA or lay ../shared/data beside the project)"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(reason)
     pytest.skip(reason)

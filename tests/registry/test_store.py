@@ -79,7 +79,7 @@ def test_snapshot_diff_names_the_2022_russia_designations(tmp_path: Path, regist
     diff = store.diff(1, 2)
     added = {c.primary_name for c in diff.added}
     # Designated after 24 Feb 2022 (EO 14024 waves): absent from the 2022 file, present in 2024.
-    for name in ("USMANOV, Alisher Burhanovich", "PESKOV, Dmitry Sergeyevich"):
+    for name in ("USMANOV, Alisher Burhanovich", "PESKOV, Dmitriy Sergeevich"):
         assert name in added
     with store.connect(read_only=True) as con:
         n_old, n_new = (

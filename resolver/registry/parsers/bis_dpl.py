@@ -34,6 +34,7 @@ from resolver.registry.records import (
 FORMAT = "bis_dpl"
 DESCRIPTION = "US BIS Denied Persons List (tab-separated, quoted header Name/Street_Address/...)"
 DEFAULT_SOURCE = "us_bis_dpl"
+LIST_CODE = "us_bis_dpl"
 TOPICS = ["export.control", "debarment"]
 
 _REQUIRED = ["Name", "Street_Address", "City", "State", "Country", "Postal_Code", "Effective_Date", "FR_Citation"]
@@ -103,7 +104,7 @@ def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
                     kind=kind,
                     names=[Name(names[0], NAME_PRIMARY)] + [Name(n, NAME_ALIAS) for n in names[1:]],
                     topics=list(TOPICS),
-                    lists=[DEFAULT_SOURCE],
+                    lists=[LIST_CODE],
                 )
                 by_key[key] = entity
                 citations[key] = []

@@ -16,11 +16,16 @@ parser, which names the same US lists.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from resolver.registry.parsers._common import clean, country_code, parse_date, read_csv_header
+from resolver.registry.errors import IngestError
+from resolver.registry.parsers._common import clean, country_code, iter_csv, parse_date
 from resolver.registry.parsers.bis_dpl import looks_like_organization, stable_id
 from resolver.registry.records import (
     AIRCRAFT,
@@ -44,7 +49,12 @@ DESCRIPTION = "UK FCA combined US/UK/EU sanctions CSV (surname,forename,middle_n
 DEFAULT_SOURCE = "gb_fca_combined"
 
 _HEADER_START = "surname,forename,middle_names,full_name"
-_REQUIRED = ["full_name", "entity_type", "list_internal_id", "sanction_list"]
+# The file's whole header; every column is read, so every one is required.
+_COLUMNS = (
+    "surname,forename,middle_names,full_name,title,entity_type,DOB,day_DOB,month_DOB,year_DOB,birth_location,"
+    "birth_country,position,nationality,citizenship,date_added,regime,address,address_country,personal_id,"
+    "list_internal_id,sanction_list"
+).split(",")
 
 # The abbreviation the US lists put in brackets ("Entity List (EL) - Bureau of ..."), and the UK/EU labels.
 LIST_CODES = {
@@ -92,13 +102,16 @@ _KINDS = {
     "aircraft": AIRCRAFT,
 }
 # "(1) Russia (2) Israel", "(a) Maulavi, (b) Mullah", "1. Qari, 2. Alhaj", "(1) to (6) Algeria (7) Morocco"
-_NUMBERED = re.compile(r"\(\s*(?:\d+|[a-h])\s*\)(?:\s*(?:to|-)\s*\(\s*\d+\s*\))?|(?:^|(?<=[\s,]))\d{1,2}\.\s")
-_NO_VALUE = {"-", "unknown", "n/a", "na", "none"}
+_NUMBERED = re.compile(
+    r"\(\s*(?:\d+(?:\s*-\s*\d+)?|[a-h])\s*\)(?:\s*(?:to|-)\s*\(\s*\d+\s*\))?|(?:^|(?<=[\s,]))\d{1,2}\.\s"
+)
+_NO_VALUE = {"-", "unknown", "n/a"}  # not "na": that is Namibia
 # Types in the OFAC id field that are remarks, dates or directives rather than identifiers.
 _NOT_AN_ID = re.compile(r"[:-]$|Date|Type|Flag|Model|Information|Directive|Gender", re.IGNORECASE)
 _COUNTRY_PREFIX = re.compile(r"^[A-Z]{2}$")
-_COUNTRY_NOTE = re.compile(r"\s*\((?:as at|was|formerly)[^)]*\)\s*$", re.IGNORECASE)
-_COUNTRY_NOW = re.compile(r"\(now ([^)]+)\)", re.IGNORECASE)
+_COUNTRY_NOW = re.compile(r"\b(?:now|currently)\s+([^()]+?)\s*\)?\s*$", re.IGNORECASE)
+_COUNTRY_NOTE = re.compile(r"\s*\((?:as at|was|former)[^)]*\)|[.,]?\s*\bformer(?:ly)?\s+USSR\b", re.IGNORECASE)
+_COUNTRY_PAREN = re.compile(r"^(.+?)\s*\(([^)]+)\)$")
 _PASSPORT_DOTS = re.compile(r"\.\s+")
 
 
@@ -130,33 +143,46 @@ def entity_kind(raw_type: str | None, code: str, name: str) -> str:
     return UNKNOWN
 
 
-def split_numbered(raw: str | None) -> list[str]:
-    """'(1) Russia. (2) Israel' -> ['Russia', 'Israel']; text without numbering stays one value."""
+@lru_cache(maxsize=65536)
+def split_numbered(raw: str | None) -> tuple[str, ...]:
+    """'(1) Russia. (2) Israel' -> ('Russia', 'Israel'); text without numbering stays one value."""
     value = clean(raw)
     if value is None:
-        return []
+        return ()
     parts = [clean(p.strip(" .,;")) for p in _NUMBERED.split(value)]
-    return [p for p in parts if p and p.lower() not in _NO_VALUE]
+    return tuple(p for p in parts if p and p.lower() not in _NO_VALUE)
 
 
-def split_list(raw: str | None, sep: str = ";") -> list[str]:
+@lru_cache(maxsize=65536)
+def split_list(raw: str | None, sep: str = ";") -> tuple[str, ...]:
     if not raw:
-        return []
-    return [v for v in (clean(p) for p in raw.split(sep)) if v]
+        return ()
+    return tuple(v for v in (clean(p) for p in raw.split(sep)) if v)
 
 
+@lru_cache(maxsize=4096)
 def resolve_country(raw: str) -> str | None:
-    """country_code, also reading "USSR (now Russian Federation)" and "Russia (as at November 2010)"."""
+    """country_code, also reading the UK list's notes: "Former USSR, now Ukraine", "Georgia (former USSR)",
+    "Russian Federation (as at November 2010)", "Congo (Democratic Republic)"."""
     value = clean(raw)
     if value is None or value.lower() in _NO_VALUE:
         return None
     code = country_code(value)
-    if code is None or code != value.lower():
+    if code != value.lower():
         return code
+    candidates = []
     if m := _COUNTRY_NOW.search(value):
-        return country_code(m[1])
-    stripped = _COUNTRY_NOTE.sub("", value)
-    return country_code(stripped) if stripped != value else code
+        candidates.append(m[1])
+    stripped = clean(_COUNTRY_NOTE.sub("", value).strip(" .,"))
+    if stripped and stripped != value:
+        candidates.append(stripped)
+    if m := _COUNTRY_PAREN.match(value):
+        candidates.append(f"{m[2]} of {m[1]}")
+    for candidate in candidates:
+        found = country_code(candidate)
+        if found and found != candidate.lower():
+            return found
+    return code
 
 
 def parse_ofac_ids(raw: str | None) -> tuple[list[Identifier], str | None]:
@@ -220,126 +246,145 @@ def sniff(path: Path, head: str) -> bool:
     return head.lstrip("\ufeff").startswith(_HEADER_START)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """84k rows make ~1M long-lived, acyclic objects; the cyclic GC re-scanning them costs a third of
+    the parse time and frees nothing, so it waits until the parse is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
+    with _gc_paused():
+        return _parse(paths, source)
+
+
+def _parse(paths: list[Path], source: str | None) -> ParsedSource:
     result = ParsedSource(source=source or DEFAULT_SOURCE, format=FORMAT, files=list(paths))
-    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
     for path in paths:
-        for _line, row in read_csv_header(path, _REQUIRED):
-            label = row["sanction_list"]
-            internal = clean(row["list_internal_id"])
-            if internal is None:
-                internal = "h" + stable_id(label, row["full_name"].strip(), row.get("address", "").strip())
-            rows = groups.get((label, internal))
-            if rows is None:
-                groups[(label, internal)] = rows = []
-            rows.append(row)
-    for (label, internal), rows in groups.items():
-        result.entities.append(_entity(list_code(label), internal, rows))
+        groups: dict[tuple[str, str], list[list[str]]] = {}
+        rows = iter_csv(path)
+        col, width = _header(path, rows)
+        label_i, id_i = col["sanction_list"], col["list_internal_id"]
+        name_i, address_i = col["full_name"], col["address"]
+        for line, row in rows:
+            if len(row) != width:
+                raise IngestError(path, f"line {line}", f"expected {width} columns, found {len(row)}")
+            label, internal = row[label_i].strip(), row[id_i].strip()
+            if not internal:
+                # Not seen in the 2022-05-05 file: without an id, name and address are the only stable key.
+                internal = "h" + stable_id(label, row[name_i].strip(), row[address_i].strip())
+            key = (label, internal)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = group = []
+            group.append(row)
+        for (label, internal), group in groups.items():
+            result.entities.append(_entity(list_code(label), internal, group, col))
     return result
 
 
-def _full_name(row: dict[str, str]) -> str | None:
-    name = clean(row["full_name"])
-    if name:
-        return name
-    parts = (row.get("forename"), row.get("middle_names"), row.get("surname"))
-    return clean(" ".join(p for p in parts if p))
+def _header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, int], int]:
+    try:
+        line, header = next(rows)
+    except StopIteration:
+        raise IngestError(path, "line 1", "empty file: no header row") from None
+    col = {name.strip(): i for i, name in enumerate(header)}
+    missing = [c for c in _COLUMNS if c not in col]
+    if missing:
+        raise IngestError(path, f"line {line}", f"missing columns: {', '.join(missing)}")
+    return col, len(header)
 
 
-def _entity(code: str, internal: str, rows: list[dict[str, str]]) -> Entity:
-    first = rows[0]
+def _distinct(columns: list[tuple[str, ...]], *indexes: int) -> list[Any]:
+    """Distinct non-blank values (or value tuples) of some columns, in file order: rows repeat them."""
+    if len(indexes) == 1:
+        return [v for v in dict.fromkeys(columns[indexes[0]]) if v and not v.isspace()]
+    return [v for v in dict.fromkeys(zip(*(columns[i] for i in indexes), strict=True)) if any(v)]
+
+
+def _entity(code: str, internal: str, rows: list[list[str]], col: dict[str, int]) -> Entity:
+    columns = list(zip(*rows, strict=True))  # one tuple per column: the group's values side by side
     names: list[Name] = []
-    for row in rows:
-        add_name(names, _full_name(row))
+    folded: set[str] = set()
+    for full, forename, middle, surname in _distinct(
+        columns, col["full_name"], col["forename"], col["middle_names"], col["surname"]
+    ):
+        name = clean(full) or clean(" ".join((forename, middle, surname)))
+        if name and name.casefold() not in folded:
+            folded.add(name.casefold())
+            names.append(Name(name, NAME_ALIAS if names else NAME_PRIMARY))
     if not names:
-        add_name(names, internal)  # the store needs a name; the id is all this group has
+        names.append(Name(internal))  # the store needs a name; the id is all this group has
     entity = Entity(
         source_id=f"{code}:{internal}",
-        kind=entity_kind(first.get("entity_type"), code, names[0].value),
+        kind=entity_kind(rows[0][col["entity_type"]], code, names[0].value),
         names=names,
         topics=list_topics(code),
         lists=[code],
     )
-    positions: list[str] = []
-    titles: list[str] = []
-    seen: set[tuple[str, ...]] = set()
-    for row in rows:
-        # Rows repeat the same values many times over; each distinct combination is read once.
-        sig = tuple(row.get(c, "") for c in _VALUE_COLUMNS)
-        if sig in seen:
-            continue
-        seen.add(sig)
-        _add_row(entity, code, row)
-        add_unique(positions, [clean(row.get("position")) or ""])
-        add_unique(titles, [clean(row.get("title")) or ""])
-    notes = positions + [f"title: {t}" for t in titles]
+    for dob in _distinct(columns, col["DOB"], col["year_DOB"], col["month_DOB"], col["day_DOB"]):
+        birth = _birth_date(*dob)
+        if birth and all((b.raw, b.date) != (birth.raw, birth.date) for b in entity.birth_dates):
+            entity.birth_dates.append(birth)
+    for location, country in _distinct(columns, col["birth_location"], col["birth_country"]):
+        _add_birth_place(entity, location, country)
+    for raw in _distinct(columns, col["nationality"]):
+        for value in _country_values(raw):
+            add_country(entity, value, "nationality")
+    for raw in _distinct(columns, col["citizenship"]):
+        for value in _country_values(raw):
+            add_country(entity, value, "citizenship")
+    for raw in _distinct(columns, col["regime"]):
+        add_unique(entity.programs, split_list(raw))
+    for raw in _distinct(columns, col["date_added"]):
+        listed = parse_date(raw)  # "2022-03-15" or "10/03/2022"
+        if listed and (entity.listing_date is None or listed < entity.listing_date):
+            entity.listing_date = listed
+    for address, country in _distinct(columns, col["address"], col["address_country"]):
+        _add_addresses(entity, code, address, country)
+    for raw in _distinct(columns, col["personal_id"]):
+        _add_ids(entity, code, raw)
+    notes = [v for v in (clean(p) for p in _distinct(columns, col["position"])) if v]
+    notes += [f"title: {v}" for v in (clean(t) for t in _distinct(columns, col["title"])) if v]
     entity.notes = "; ".join(notes) or None
     return entity
 
 
-_VALUE_COLUMNS = (
-    "DOB",
-    "day_DOB",
-    "month_DOB",
-    "year_DOB",
-    "birth_location",
-    "birth_country",
-    "position",
-    "nationality",
-    "citizenship",
-    "date_added",
-    "regime",
-    "address",
-    "address_country",
-    "personal_id",
-    "title",
-)
-
-
-def _birth_date(row: dict[str, str]) -> BirthDate | None:
-    raw = clean(row.get("DOB"))
+def _birth_date(raw_dob: str, year: str, month: str, day: str) -> BirthDate | None:
+    raw = clean(raw_dob)
     if raw is None:
         return None
-    # The FCA spreads a range ("1951 to 1953") or a bare "3/1948" over the day/month/year columns.
-    year, month, day = (clean(row.get(c)) for c in ("year_DOB", "month_DOB", "day_DOB"))
     date = None
     if " to " not in raw:
         date = parse_date(raw)
-    if date is None and year and year.isdigit():
+    if date is None and year.strip().isdigit():
+        # The FCA spreads a range ("1951 to 1953") or a bare "3/1948" over the day/month/year columns.
         m, d = _number(month), _number(day)
-        date = parse_date(f"{year}-{m:02d}-{d:02d}" if m and d else f"{year}-{m:02d}" if m else year)
+        y = year.strip()
+        date = parse_date(f"{y}-{m:02d}-{d:02d}" if m and d else f"{y}-{m:02d}" if m else y)
     return BirthDate(raw, date)
 
 
-def _number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 0
+def _number(raw: str) -> int:
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() else 0
 
 
-def _add_row(entity: Entity, code: str, row: dict[str, str]) -> None:
-    birth = _birth_date(row)
-    if birth and all((b.raw, b.date) != (birth.raw, birth.date) for b in entity.birth_dates):
-        entity.birth_dates.append(birth)
-
-    places = split_numbered(row.get("birth_location"))
-    birth_countries = split_numbered(row.get("birth_country"))
-    if places and len(places) == len(birth_countries):
-        places = [p if c.lower() in p.lower() else f"{p}, {c}" for p, c in zip(places, birth_countries, strict=True)]
-    add_unique(entity.birth_places, places or birth_countries)
-    for raw in birth_countries:
+def _add_birth_place(entity: Entity, location: str, country: str) -> None:
+    places = list(split_numbered(location))
+    countries = split_numbered(country)
+    if places and len(places) == len(countries):
+        # "Saratov" + "RUSSIAN FEDERATION": the place alone would lose the country
+        places = [p if c.lower() in p.lower() else f"{p}, {c}" for p, c in zip(places, countries, strict=True)]
+    add_unique(entity.birth_places, places or countries)
+    for raw in countries:
         add_country(entity, raw, "birth")
-
-    for raw in _country_values(row.get("nationality")):
-        add_country(entity, raw, "nationality")
-    for raw in _country_values(row.get("citizenship")):
-        add_country(entity, raw, "citizenship")
-
-    add_unique(entity.programs, split_list(row.get("regime")))
-    listed = parse_date(row.get("date_added"))
-    if listed and (entity.listing_date is None or listed < entity.listing_date):
-        entity.listing_date = listed
-
-    _add_addresses(entity, code, row)
-    _add_ids(entity, code, row.get("personal_id"))
 
 
 def _country_values(raw: str | None) -> list[str]:
@@ -349,44 +394,44 @@ def _country_values(raw: str | None) -> list[str]:
     return out
 
 
-def _add_addresses(entity: Entity, code: str, row: dict[str, str]) -> None:
-    raw = clean(row.get("address"))
-    country_raw = clean(row.get("address_country"))
+def _add_addresses(entity: Entity, code: str, raw_address: str, raw_country: str) -> None:
+    raw, country_raw = clean(raw_address), clean(raw_country)
     if code.startswith("us_"):
         new = [us_address(a) for a in split_list(raw)]
     elif raw or country_raw:
         country = resolve_country(country_raw) if country_raw else None
         full = raw if not country_raw or (raw and country_raw.lower() in raw.lower()) else f"{raw}, {country_raw}"
-        new = [Address(full=full or country_raw or "", country=country)]
+        new = [Address(full=(full or country_raw or "").removeprefix("None, "), country=country)]
     else:
         new = []
     for address in new:
         if all(a.full != address.full for a in entity.addresses):
             entity.addresses.append(address)
+            if address.country and not country_raw:
+                add_country(entity, address.full.rsplit(",", 1)[-1].strip(), "address")
     if country_raw:
         add_country(entity, country_raw, "address")
 
 
-def _add_ids(entity: Entity, code: str, raw: str | None) -> None:
-    if not clean(raw):
+def _add_ids(entity: Entity, code: str, raw: str) -> None:
+    text = clean(raw)
+    if text is None:
         return
     if code in _OFAC_ID_LISTS:
-        ids, gender = parse_ofac_ids(raw)
+        ids, gender = parse_ofac_ids(text)
         if gender and entity.gender is None:
             entity.gender = gender
     elif code == "eu_fsf":
-        # "National passport: 011090258"
-        text = clean(raw) or ""
-        label, sep, value = text.partition(": ")
+        label, sep, value = text.partition(": ")  # "National passport: 011090258"
         ids = [Identifier(label, value)] if sep and value else [Identifier("personal_id", text)]
     else:
-        ids = [Identifier("personal_id", v) for v in _uk_ids(raw)]
+        ids = [Identifier("personal_id", v) for v in _uk_ids(text)]
     for ident in ids:
         if all((i.scheme, i.value) != (ident.scheme, ident.value) for i in entity.identifiers):
             entity.identifiers.append(ident)
 
 
-def _uk_ids(raw: str | None) -> list[str]:
+def _uk_ids(raw: str) -> list[str]:
     """'(1) CB982788 (2) 24132276'; '730338534. 604751385' is two numbers, '8208 No. 555627' one."""
     out: list[str] = []
     for part in split_numbered(raw):
