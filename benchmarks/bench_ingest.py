@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.registry_files import latest_registry_paths
+from benchmarks.registry_files import history_commands, latest_registry_paths
 from benchmarks.results import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +69,22 @@ def main() -> None:
                 [sys.executable, "-m", "resolver.cli", "registry", "status", "--json", "--store", store],
                 capture_output=True, text=True, env=env, check=True,
             ).stdout  # fmt: skip
+    # Every file under registries/: the history, one command per step, into one store.
+    history_runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = str(Path(tmp) / "registry.duckdb")
+        for step in history_commands(REGISTRIES):
+            history_runs.append(
+                _run([sys.executable, "-m", "resolver.cli", "ingest", "--store", store, *map(str, step)], env)
+            )
+        import duckdb
+
+        with duckdb.connect(store, read_only=True) as con:
+            hist = con.execute(
+                "SELECT count(*), sum(entities), sum(names), (SELECT count(*) FROM snapshots) FROM source_versions"
+            ).fetchone()
+            files = con.execute("SELECT count(*) FROM source_files").fetchone()
+    assert hist is not None and files is not None
     import json
 
     summary = json.loads(status)
@@ -85,6 +101,16 @@ def main() -> None:
         f"| baseline: start Python, import resolver, read + decode the same files | {base:.2f} s |",
         f"| ratio ingest / baseline | {wall / base:.1f}x |",
         f"| ingest peak RSS (max over runs) | {peak:.0f} MiB |",
+        "",
+        f"Every file under `registries/` ({files[0]} files), as a history of {len(history_runs)} ingest commands "
+        f"(oldest versions first, `HISTORY` in `benchmarks/registry_files.py`) into one store: {hist[0]} source "
+        f"versions, {hist[1]:,} entities, {hist[2]:,} names, {hist[3]} snapshots.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| total wall time of the {len(history_runs)} commands | {sum(r[0] for r in history_runs):.2f} s |",
+        f"| per command | {', '.join(f'{r[0]:.2f}' for r in history_runs)} s |",
+        f"| peak RSS of any ingest process in this run | {max(r[1] for r in [*ingest_runs, *history_runs]):.0f} MiB |",
         "",
         f"Runs: {args.repeat}; ingest walls {', '.join(f'{r[0]:.2f}' for r in ingest_runs)} s; "
         f"baseline walls {', '.join(f'{r[0]:.2f}' for r in base_runs)} s.",

@@ -27,3 +27,17 @@ LATEST = (
 
 def latest_registry_paths(registries: Path) -> list[Path]:
     return [registries / p for p in LATEST]
+
+
+# Every file under registries/, as a history: older versions first, one ingest command each,
+# so that each source's versions become successive snapshots (sources cannot repeat in one command).
+HISTORY = (
+    ("format_samples/sdn.xml", "un/UN_consolidated_2020-11-24.xml"),
+    ("ofac/consistent_2021-07",),
+    ("ofac/sdn_2022-02-24.csv", "format_samples/sample_unsc.xml", "format_samples/sample_ofac_consolidated.xml"),
+    LATEST,
+)
+
+
+def history_commands(registries: Path) -> list[list[Path]]:
+    return [[registries / p for p in step] for step in HISTORY]
