@@ -12,6 +12,7 @@ import structlog
 
 from resolver.registry.errors import IngestError
 from resolver.registry.parsers import Format, detect, formats
+from resolver.registry.parsers._common import gc_paused
 from resolver.registry.records import ParsedSource
 
 log = structlog.get_logger(__name__)
@@ -68,7 +69,8 @@ def parse_all(
         )
     parsed = []
     for fmt, files in groups:
-        result = fmt.parse(files, source)
+        with gc_paused():
+            result = fmt.parse(files, source)
         log.info(
             "parsed", source=result.source, format=fmt.name, files=[f.name for f in files],
             entities=len(result.entities), relations=len(result.relations),

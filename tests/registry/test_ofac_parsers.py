@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from structlog.testing import capture_logs
 
 from resolver.registry.errors import IngestError
 from resolver.registry.parsers import head, ofac_csv, ofac_xml
-from resolver.registry.parsers._common import country_code
 from resolver.registry.parsers.ofac_remarks import parse_remarks, split_segments
 from resolver.registry.records import (
     NAME_ALIAS,
@@ -243,14 +241,6 @@ def test_sniff_claims_ofac_csv_files_and_no_other_csv(registries: Path) -> None:
     ):
         path = registries / other
         assert not ofac_csv.sniff(path, head(path)), path
-
-
-def test_parsing_the_2024_trio_is_fast(ofac: Path) -> None:
-    country_code("Russia")  # rigour loads its territory tables on first use (~2 s): not the parser's time
-    paths = [ofac / "sdn_2024-05-03.csv", ofac / "alt_2024-01-08.csv", ofac / "add_2024-01-08.csv"]
-    start = time.perf_counter()
-    ofac_csv.parse(paths)
-    assert time.perf_counter() - start < 2.0
 
 
 # --- errors name the file and the line ---

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -206,3 +208,19 @@ def parse_date(raw: str | None, *, month_first: bool = False) -> str | None:
             return _iso(y)
         return _iso(y, mo, d or None)
     return None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a parser builds many small records.
+
+    The records hold no reference cycles, so reference counting frees them anyway; the
+    collector's passes over the growing heap cost about a third of the parse time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

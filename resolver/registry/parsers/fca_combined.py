@@ -16,10 +16,8 @@ parser, which names the same US lists.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -246,22 +244,8 @@ def sniff(path: Path, head: str) -> bool:
     return head.lstrip("\ufeff").startswith(_HEADER_START)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """84k rows make ~1M long-lived, acyclic objects; the cyclic GC re-scanning them costs a third of
-    the parse time and frees nothing, so it waits until the parse is done."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
-    with _gc_paused():
-        return _parse(paths, source)
+    return _parse(paths, source)
 
 
 def _parse(paths: list[Path], source: str | None) -> ParsedSource:

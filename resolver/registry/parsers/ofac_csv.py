@@ -19,7 +19,6 @@ from resolver.registry.errors import IngestError
 from resolver.registry.parsers._common import clean, iter_csv
 from resolver.registry.parsers.ofac_remarks import (
     country,
-    gc_paused,
     normalise_name,
     parse_remarks,
     resolve_links,
@@ -253,11 +252,6 @@ def _address(row: list[str]) -> Address | None:
 
 def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
     """Read one OFAC list's files (a primary file plus optional alt, add and comments files)."""
-    with gc_paused():
-        return _parse(paths, source)
-
-
-def _parse(paths: list[Path], source: str | None) -> ParsedSource:
     if not paths:
         raise IngestError("<none>", None, "no files given")
     lists = {_list_of(p) for p in paths}

@@ -8,11 +8,8 @@ is kept as note text. The XML parser reuses the same helpers for its typed field
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -539,19 +536,3 @@ def resolve_links(entities: list[Entity], links: list[tuple[str, str]]) -> list[
             Relation(subject_id=subject, kind=REL_LINKED_TO, object_id=object_id, object_name=target, role="Linked To")
         )
     return relations
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a parser builds many small records.
-
-    The records hold no reference cycles, so reference counting frees them anyway; the
-    collector's passes over the growing heap cost about a third of the parse time.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -26,7 +26,6 @@ from resolver.registry.parsers._common import (
 from resolver.registry.parsers.ofac_remarks import (
     birth_date,
     country,
-    gc_paused,
     identifier,
     is_note_label,
     normalise_name,
@@ -252,15 +251,14 @@ def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
     entities: list[Entity] = []
     links: list[tuple[str, str]] = []
     seen: set[str] = set()
-    with gc_paused():
-        for entry in children(root, "sdnEntry"):
-            entity, linked = _entity(entry, path)
-            if entity.source_id in seen:
-                raise IngestError(path, element_location(entry), f"uid {entity.source_id} appears twice")
-            seen.add(entity.source_id)
-            entities.append(entity)
-            links.extend((entity.source_id, target) for target in linked)
-        relations = resolve_links(entities, links)
+    for entry in children(root, "sdnEntry"):
+        entity, linked = _entity(entry, path)
+        if entity.source_id in seen:
+            raise IngestError(path, element_location(entry), f"uid {entity.source_id} appears twice")
+        seen.add(entity.source_id)
+        entities.append(entity)
+        links.extend((entity.source_id, target) for target in linked)
+    relations = resolve_links(entities, links)
     if record_count and record_count.isdigit() and int(record_count) != len(entities):
         # an excerpt, or a file cut at an entry boundary: worth a look, not a failure
         log.warning(
