@@ -70,3 +70,32 @@ def test_entity_and_find(store: Path) -> None:
     entity_id = next(tok for tok in found.split() if tok.startswith("us_ofac_sdn:"))
     record = json.loads(run("registry", "entity", entity_id, store=store).stdout)
     assert record["entity_id"] == entity_id and record["names"]
+
+
+def test_readers_see_the_old_snapshot_or_the_new_one_never_a_mix(tmp_path: Path, registries: Path) -> None:
+    import shutil
+    import time
+
+    from resolver.registry.store import RegistryStore
+
+    path = tmp_path / "registry.duckdb"
+    run("ingest", "--embedded", store=path)
+    shutil.copy(path, tmp_path / "copy.duckdb")  # the first run's store, untouched, for the expected view
+    env = {**os.environ, "RESOLVER_STORE": str(path), "RESOLVER_LOG_FORMAT": "json"}
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "resolver.cli", "ingest", str(registries / "combined")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    store = RegistryStore(path)
+    seen: list[tuple[int | None, tuple[str, ...], int]] = []
+    deadline = time.monotonic() + 120
+    while writer.poll() is None and time.monotonic() < deadline:
+        status = store.status()  # waits while the writer holds the file
+        seen.append((status.snapshot_id, tuple(s.source for s in status.sources), status.entities))
+    assert writer.wait(timeout=120) == 0
+    status = store.status()
+    seen.append((status.snapshot_id, tuple(s.source for s in status.sources), status.entities))
+    old = (1, ("un_sc", "us_ofac_sdn"), 15968)
+    new = (2, ("gb_fca_combined", "un_sc", "us_ofac_sdn"), 15968 + 20971)
+    assert set(seen) <= {old, new}, set(seen) - {old, new}
+    assert seen[-1] == new

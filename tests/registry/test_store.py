@@ -147,6 +147,10 @@ def _drop_column(src: Path, dst: Path) -> None:
     dst.write_bytes(b"\n".join(lines))
 
 
+def _bad_kind(src: Path, dst: Path) -> None:
+    dst.write_text("id,name,kind\nw1,Ivan Petrov,person\nw2,Petrov Holdings,company\n", encoding="utf-8")
+
+
 def _bad_json(src: Path, dst: Path) -> None:
     lines = src.read_bytes().split(b"\n")
     lines[2] = lines[2][: len(lines[2]) // 2]
@@ -166,6 +170,7 @@ BROKEN = [
     ("csl", "bis/consolidated_screening_list_sample.csv", _drop_column),
     ("ftm", "opensanctions/zala_entities.ftm.json", _bad_json),
     ("ftm", "opensanctions/zala_entities.ftm.json", _bad_utf8),
+    ("watchlist", "format_samples/sample_hmt.csv", _bad_kind),  # the source file is not read: made here
 ]
 
 
