@@ -1,0 +1,100 @@
+"""The name pipeline: raw text in any script → the features the model and the index use."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rigour.names import extract_org_types, remove_org_types, remove_person_prefixes
+from rigour.text import is_stopword
+from rigour.text.phonetics import metaphone
+
+from resolver.names.clean import clean
+from resolver.names.translit import latinize
+
+# Longer input is cut here: no real name is longer, and it bounds the work a hostile query can cause.
+MAX_NAME_CHARS = 1000
+
+_PUNCT = re.compile(r"[^a-z0-9]+")
+
+# Business words that say nothing about which company it is. They stay in the name strings but do
+# not make blocking keys on their own (a "TRADING" block would pull in thousands of candidates).
+GENERIC_ORG_WORDS = frozenset(
+    "company co corp corporation group holding holdings international intl trading trade industries industry "
+    "enterprise enterprises services service limited ltd inc llc jsc general national import export "
+    "investment investments development management consulting technology technologies".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NameFeatures:
+    """What a name becomes. Every string is lower-case ASCII; None means "no usable name"."""
+
+    norm: str | None  # tokens in written order, legal form and honorifics removed
+    sorted: str | None  # the same tokens sorted: word order no longer matters
+    tokens: tuple[str, ...]  # distinct tokens without stopwords ("al", "of"), in written order
+    phonetic: str | None  # sorted Metaphone keys of the tokens
+    legal_form: str | None  # generic legal form ("llc", "jsc") when the name carries one
+
+    def blocking_tokens(self) -> list[str]:
+        """Tokens that may open a block: long enough and not generic business words."""
+        return [t for t in self.tokens if len(t) >= 3 and t not in GENERIC_ORG_WORDS]
+
+    def index_keys(self) -> list[str]:
+        """Keys of the candidate index: the model's blocking rules, plus fuzzy-recall keys."""
+        keys = []
+        if self.sorted:
+            keys.append("s:" + self.sorted)
+        if self.phonetic:
+            keys.append("p:" + self.phonetic)
+        for token in self.blocking_tokens():
+            keys.append("t:" + token)
+            if len(token) >= 5:
+                keys.append("x:" + token[:4])  # a typo or transliteration variant late in the token
+            key = _metaphone(token)
+            if key:
+                keys.append("m:" + key)
+        return list(dict.fromkeys(keys))
+
+
+EMPTY = NameFeatures(None, None, (), None, None)
+
+
+@lru_cache(maxsize=100_000)
+def _metaphone(token: str) -> str:
+    return metaphone(token) if token.isalpha() and len(token) > 1 else ""
+
+
+def _legal_form(text: str, kind: str | None) -> tuple[str, str | None]:
+    if kind == "person":
+        return remove_person_prefixes(text), None
+    found = extract_org_types(text, generic=True)
+    if not found:
+        return (remove_person_prefixes(text) if kind is None else text), None
+    return remove_org_types(text), found[0][1]
+
+
+def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
+    """Prepare one name. ``kind`` is "person", "organization", "vessel", "aircraft" or None
+    (unknown: honorifics and legal forms are both looked for)."""
+    if not text:
+        return EMPTY
+    latin = latinize(clean(text[:MAX_NAME_CHARS]))
+    core, legal_form = _legal_form(latin, kind)
+    words = _PUNCT.sub(" ", core).split()
+    if not words:  # the name was only a legal form ("LLC") or an honorific: keep what there was
+        words = _PUNCT.sub(" ", latin).split()
+        legal_form = None
+    if not words:
+        return EMPTY
+    distinct = list(dict.fromkeys(words))
+    tokens = tuple(t for t in distinct if not is_stopword(t)) or tuple(distinct)
+    keys = sorted(k for k in (_metaphone(t) for t in tokens) if k)
+    return NameFeatures(
+        norm=" ".join(words),
+        sorted=" ".join(sorted(words)),
+        tokens=tokens,
+        phonetic=" ".join(keys) if keys else None,
+        legal_form=legal_form,
+    )
