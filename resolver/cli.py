@@ -224,6 +224,69 @@ def registry_find(
     out.print(table)
 
 
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", help="Model directory (default: the model shipped in the package).")
+]
+
+
+@app.command()
+def train(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the model artefact to.")],
+    exclude_names: Annotated[
+        Path | None, typer.Option(help="File of names, one per line: entities holding one are not trained on.")
+    ] = None,
+    tune_pairs: Annotated[
+        Path | None, typer.Option(help="Labelled pairs CSV (name1,name2,label[,schema,...]) to choose the threshold.")
+    ] = None,
+    u_max_pairs: Annotated[float, typer.Option(help="Random pairs for estimating u.")] = 5e6,
+    seed: Annotated[int, typer.Option(help="Seed of the random sampling.")] = 1,
+    store: StoreOption = None,
+) -> None:
+    """Train the Splink model from the registry (aliases of one listing are the labels)."""
+    from resolver.model.training import run_training
+
+    try:
+        artefact = run_training(
+            _store(store),
+            out_dir,
+            exclude_names=exclude_names,
+            tune_pairs=tune_pairs,
+            u_max_pairs=u_max_pairs,
+            seed=seed,
+        )
+    except (IngestError, StoreError) as exc:
+        raise _fail(str(exc)) from None
+    m = artefact.manifest
+    out.print(f"model {artefact.version} written to {out_dir}")
+    out.print(
+        f"trained on snapshot {m['trained_on']['snapshot_id']}: {m['trained_on']['entities']} entities, "
+        f"{m['trained_on']['rows']} names ({m['trained_on']['entities_excluded']} entities held out)"
+    )
+    out.print(f"threshold: match weight {artefact.threshold_match_weight:.3f} ({m['threshold_source']})")
+
+
+@app.command()
+def compare(
+    pairs: Annotated[
+        Path, typer.Option("--pairs", help="CSV with name1,name2 (+ schema, dob1, dob2, country1, country2).")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the scored CSV.")],
+    model: ModelOption = None,
+) -> None:
+    """Score name pairs with the model (match_weight, match_probability, match at the default threshold)."""
+    from resolver.matching.pairs import compare_file
+    from resolver.matching.scorer import CompiledModel
+    from resolver.model.artefact import DEFAULT_MODEL_DIR, ModelError, load_artefact
+
+    try:
+        artefact = load_artefact(model or DEFAULT_MODEL_DIR)
+        scorer = CompiledModel(artefact.model, artefact.term_frequencies)
+        n = compare_file(scorer, artefact, pairs, out_path)
+    except (IngestError, ModelError) as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"{n} pairs scored with model {artefact.version} -> {out_path}")
+
+
 def main() -> None:
     app()
 

@@ -370,7 +370,7 @@ class RegistryStore:
         row = con.execute("SELECT max(snapshot_id) FROM snapshots").fetchone()
         return int(row[0]) if row and row[0] is not None else None
 
-    def _resolve_snapshot(self, con: duckdb.DuckDBPyConnection, snapshot: int | None) -> int:
+    def resolve_snapshot(self, con: duckdb.DuckDBPyConnection, snapshot: int | None) -> int:
         if snapshot is None:
             current = self._current_snapshot(con)
             if current is None:
@@ -382,7 +382,7 @@ class RegistryStore:
 
     def status(self, snapshot: int | None = None) -> StoreStatus:
         with self.connect(read_only=True) as con:
-            snap = self._current_snapshot(con) if snapshot is None else self._resolve_snapshot(con, snapshot)
+            snap = self._current_snapshot(con) if snapshot is None else self.resolve_snapshot(con, snapshot)
             if snap is None:
                 return StoreStatus(None, None, None, [])
             row = con.execute("SELECT digest, created_at FROM snapshots WHERE snapshot_id = ?", [snap]).fetchone()
@@ -438,8 +438,8 @@ class RegistryStore:
     def diff(self, old: int, new: int) -> SnapshotDiff:
         """Entities added, removed and changed (with the aspects that changed) between two snapshots."""
         with self.connect(read_only=True) as con:
-            self._resolve_snapshot(con, old)
-            self._resolve_snapshot(con, new)
+            self.resolve_snapshot(con, old)
+            self.resolve_snapshot(con, new)
             members = "SELECT version_id FROM snapshot_sources WHERE snapshot_id = {}"
             ids = con.execute(
                 f"""
@@ -476,7 +476,7 @@ class RegistryStore:
     def entity(self, entity_id: str, snapshot: int | None = None) -> dict[str, Any]:
         """One entity's whole record in a snapshot (default: the current one), as plain data."""
         with self.connect(read_only=True) as con:
-            snap = self._resolve_snapshot(con, snapshot)
+            snap = self.resolve_snapshot(con, snapshot)
             cur = con.execute(
                 "SELECT e.* FROM entities e JOIN snapshot_sources s USING (version_id) "
                 "WHERE s.snapshot_id = ? AND e.entity_id = ?",
@@ -502,7 +502,7 @@ class RegistryStore:
         """(entity id, primary name, matching name) of entities with a name containing ``name``
         (case-insensitive). A lookup aid for the CLI and tests, not the matcher."""
         with self.connect(read_only=True) as con:
-            snap = self._resolve_snapshot(con, snapshot)
+            snap = self.resolve_snapshot(con, snapshot)
             rows = con.execute(
                 "SELECT DISTINCT e.entity_id, e.primary_name, n.name FROM names n "
                 "JOIN entities e USING (version_id, entity_id) JOIN snapshot_sources s USING (version_id) "

@@ -1,0 +1,260 @@
+"""The compiled online scorer: Splink's model, evaluated in Python, weight for weight.
+
+The model JSON is loaded through Splink's own settings objects; every comparison level's SQL
+condition is translated into a Python test (rapidfuzz for Jaro-Winkler, which agrees with DuckDB's
+``jaro_winkler_similarity``), and each level's weight and term-frequency adjustment are taken from
+Splink's objects and applied with Splink's formula. A level the translator does not know makes
+``CompiledModel`` refuse to load: an unknown level would silently score differently from the model
+of record. tests/matching/test_parity.py checks the weights against Splink's ``predict_between``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+from splink import SettingsCreator
+
+Row = Mapping[str, Any]
+Test = Callable[[Row, Row], bool]
+
+
+class UnsupportedModelError(ValueError):
+    """The model uses a comparison level the compiled scorer cannot reproduce exactly."""
+
+
+def _null(col: str) -> Test:
+    left, right = col, col
+    return lambda q, c: q[left] is None or c[right] is None
+
+
+def _exact(col: str) -> Test:
+    return lambda q, c: q[col] is not None and c[col] is not None and q[col] == c[col]
+
+
+def _jaro_winkler(col: str, threshold: float) -> Test:
+    similarity = JaroWinkler.similarity
+    return lambda q, c: q[col] is not None and c[col] is not None and similarity(q[col], c[col]) >= threshold
+
+
+def _intersect(col: str, n: int) -> Test:
+    def test(q: Row, c: Row) -> bool:
+        a, b = q[col], c[col]
+        if a is None or b is None:
+            return False
+        # lists are distinct by construction (features._list); DuckDB's list_intersect is distinct too
+        return len(set(a).intersection(b)) >= n
+
+    return test
+
+
+def _subset(col: str, n: int) -> Test:
+    def test(q: Row, c: Row) -> bool:
+        a, b = q[col], c[col]
+        if a is None or b is None:
+            return False
+        shorter = min(len(a), len(b))
+        return shorter >= n and len(set(a).intersection(b)) == shorter
+
+    return test
+
+
+def _else(q: Row, c: Row) -> bool:
+    return True
+
+
+_C = r'"(?P<col>\w+)_l"'
+_R = r'"(?P=col)_r"'
+_L = r'"(?P=col)_l"'  # the left column again, once named
+_TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
+    (re.compile(rf"^{_C} IS NULL OR {_R} IS NULL$"), lambda m: _null(m["col"])),
+    (re.compile(rf"^{_C} = {_R}$"), lambda m: _exact(m["col"])),
+    (
+        re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$"),
+        lambda m: _jaro_winkler(m["col"], float(m["t"])),
+    ),
+    (
+        re.compile(rf"^array_length\(list_intersect\({_C}, {_R}\)\) >= (?P<n>\d+)$"),
+        lambda m: _intersect(m["col"], int(m["n"])),
+    ),
+    (
+        re.compile(
+            rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND "
+            rf"ARRAY_LENGTH\(ARRAY_INTERSECT\({_L}, {_R}\)\) = LEAST\(ARRAY_LENGTH\({_L}\), ARRAY_LENGTH\({_R}\)\)$"
+        ),
+        lambda m: _subset(m["col"], int(m["n"])),
+    ),
+    (re.compile(r"^ELSE$"), lambda m: _else),
+]
+
+
+def translate(sql: str) -> Test:
+    """A Python test equivalent to one of the SQL conditions Splink generates for DuckDB."""
+    condition = " ".join(sql.split())
+    for pattern, build in _TRANSLATIONS:
+        if match := pattern.match(condition):
+            return build(match)
+    raise UnsupportedModelError(f"comparison level not supported by the compiled scorer: {condition!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TermFrequency:
+    column: str
+    weight: float  # Splink's tf_adjustment_weight
+    log2_u_exact: float  # log2 of the u probability of the column's exact-match level
+    min_u: float  # Splink's tf_minimum_u_value
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    value: int  # Splink's comparison vector value (gamma); -1 for the null level
+    label: str
+    weight: float  # log2(m/u), as Splink computes it; 0 for the null level
+    test: Test
+    tf: TermFrequency | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    name: str
+    levels: tuple[Level, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    comparison: str
+    level: str
+    value: int
+    weight: float  # level weight + tf adjustment
+    tf_adjustment: float
+
+
+def tf_table(rows: Iterable[Row], column: str) -> dict[Any, float]:
+    """Splink's tf table: a value's share of the non-null values of the registry."""
+    counts = Counter(row[column] for row in rows if row[column] is not None)
+    total = sum(counts.values())
+    return {value: n / total for value, n in counts.items()}
+
+
+class CompiledModel:
+    """Scores (query, candidate) model rows exactly as the Splink model does."""
+
+    def __init__(self, model: dict[str, Any] | str | Path, tf_tables: Mapping[str, Mapping[Any, float]]) -> None:
+        """``tf_tables``: column → value → frequency in the registry (see ``tf_table``); every
+        column the model adjusts on must be there."""
+        settings = SettingsCreator.from_path_or_dict(model if isinstance(model, dict) else str(model))
+        splink_settings = settings.get_settings("duckdb")
+        prior = splink_settings._probability_two_random_records_match
+        self.prior = float(prior)
+        self.prior_weight = math.log2(self.prior / (1 - self.prior))
+        comparisons = []
+        self.tf_tables = tf_tables
+        for comparison in splink_settings.comparisons:
+            levels = []
+            for level in comparison.comparison_levels:
+                weight = level._match_weight
+                if weight is None:
+                    raise UnsupportedModelError(
+                        f"{comparison.output_column_name}: untrained level {level.label_for_charts}"
+                    )
+                tf = None
+                if level._has_tf_adjustments and level._tf_adjustment_weight != 0 and not level.is_null_level:
+                    column = level._tf_adjustment_input_column_name
+                    u_exact = level._u_probability_corresponding_to_exact_match(comparison.comparison_levels)
+                    tf = TermFrequency(
+                        column, level._tf_adjustment_weight, math.log2(u_exact), level._tf_minimum_u_value
+                    )
+                    if column not in tf_tables:
+                        raise UnsupportedModelError(f"no term-frequency table for {column}")
+                levels.append(
+                    Level(
+                        level.comparison_vector_value,
+                        level.label_for_charts,
+                        weight,
+                        translate(level.sql_condition),
+                        tf,
+                    )
+                )
+            comparisons.append(Comparison(comparison.output_column_name, tuple(levels)))
+        self.comparisons = tuple(comparisons)
+
+    @classmethod
+    def for_registry(cls, model: dict[str, Any] | str | Path, rows: list[dict[str, Any]]) -> CompiledModel:
+        """The model with term frequencies taken from these registry rows."""
+        return cls(model, {column: tf_table(rows, column) for column in tf_columns(model)})
+
+    def _tf_adjustment(self, tf: TermFrequency, query: Row, candidate: Row) -> float:
+        table = self.tf_tables[tf.column]
+        left, right = table.get(query[tf.column]), table.get(candidate[tf.column])
+        # Splink: greatest(coalesce(tf_l, tf_r), coalesce(tf_r, tf_l), min_u), 0 when both are null
+        if left is None:
+            if right is None:
+                return 0.0
+            left = right
+        elif right is None:
+            right = left
+        return tf.weight * (tf.log2_u_exact - math.log2(max(left, right, tf.min_u)))
+
+    def weight(self, query: Row, candidate: Row) -> float:
+        """The match weight Splink would give this pair (prior included)."""
+        total = self.prior_weight
+        for comparison in self.comparisons:
+            for level in comparison.levels:
+                if level.test(query, candidate):
+                    total += level.weight
+                    if level.tf is not None:
+                        total += self._tf_adjustment(level.tf, query, candidate)
+                    break
+        return total
+
+    def explain(self, query: Row, candidate: Row) -> tuple[float, list[Evidence]]:
+        """The match weight and the waterfall behind it: one Evidence per comparison."""
+        total = self.prior_weight
+        evidence = []
+        for comparison in self.comparisons:
+            for level in comparison.levels:
+                if level.test(query, candidate):
+                    adj = self._tf_adjustment(level.tf, query, candidate) if level.tf is not None else 0.0
+                    total += level.weight + adj
+                    evidence.append(Evidence(comparison.name, level.label, level.value, level.weight + adj, adj))
+                    break
+        return total, evidence
+
+    def max_weight(self) -> float:
+        """An upper bound of any pair's weight (tf adjustments at their largest): for pruning."""
+        bound = self.prior_weight
+        for comparison in self.comparisons:
+            best = 0.0
+            for level in comparison.levels:
+                extra = 0.0
+                if level.tf is not None:
+                    extra = max(0.0, level.tf.weight * (level.tf.log2_u_exact - math.log2(level.tf.min_u)))
+                best = max(best, level.weight + extra)
+            bound += best
+        return bound
+
+
+def tf_columns(model: dict[str, Any] | str | Path) -> list[str]:
+    """The columns the model makes term-frequency adjustments on."""
+    settings = SettingsCreator.from_path_or_dict(model if isinstance(model, dict) else str(model))
+    columns = {
+        level._tf_adjustment_input_column_name
+        for comparison in settings.get_settings("duckdb").comparisons
+        for level in comparison.comparison_levels
+        if level._has_tf_adjustments and not level.is_null_level
+    }
+    return sorted(columns)
+
+
+def probability(weight: float) -> float:
+    """Match probability from a match weight (log2 odds)."""
+    if weight > 60:
+        return 1.0
+    odds = math.pow(2.0, weight)
+    return odds / (1.0 + odds)

@@ -1,0 +1,75 @@
+"""Model input rows: one per (entity, name) for the registry, one per party for a query.
+
+Splink (bulk, training, parity) and the compiled scorer (online) read exactly these columns.
+Lists are None rather than empty: Splink's null levels test IS NULL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from resolver.names import prepare_name
+from resolver.registry.parsers._common import country_code
+
+# The columns every model row has, in order.
+COLUMNS = (
+    "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_tokens", "name_phonetic",
+    "legal_form", "kind", "dob_dates", "dob_months", "dob_years", "countries", "identifiers",
+)  # fmt: skip
+
+_ID_CHARS = re.compile(r"[^A-Z0-9]")
+_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _list(values: Iterable[str]) -> list[str] | None:
+    out = sorted(set(values))  # sorted + distinct: list_intersect and the scorer see the same sets
+    return out or None
+
+
+def normalise_identifier(value: str) -> str | None:
+    """Upper-case letters and digits only; ids shorter than 4 characters identify nothing."""
+    clean = _ID_CHARS.sub("", value.upper())
+    return clean if len(clean) >= 4 else None
+
+
+def date_parts(dates: Iterable[str | None]) -> tuple[list[str] | None, list[str] | None, list[str] | None]:
+    """Full dates, year-months and years of ISO prefixes ("1966", "1966-10", "1966-10-24")."""
+    valid = [d for d in dates if d and _ISO.match(d)]
+    return (
+        _list(d for d in valid if len(d) == 10),
+        _list(d[:7] for d in valid if len(d) >= 7),
+        _list(d[:4] for d in valid),
+    )
+
+
+def model_row(
+    unique_id: str,
+    entity_id: str | None,
+    name: str,
+    kind: str | None,
+    birth_dates: Iterable[str | None] = (),
+    countries: Iterable[str | None] = (),
+    identifiers: Iterable[str] = (),
+) -> dict[str, Any]:
+    """One model row. ``kind`` None or "unknown" means not stated; countries are codes or names."""
+    kind = kind if kind in ("person", "organization", "vessel", "aircraft") else None
+    f = prepare_name(name, kind)
+    dates, months, years = date_parts(birth_dates)
+    return {
+        "unique_id": unique_id,
+        "entity_id": entity_id,
+        "name": name,
+        "name_norm": f.norm,
+        "name_sorted": f.sorted,
+        "name_tokens": _list(f.blocking_tokens()),
+        "name_phonetic": f.phonetic,
+        "legal_form": f.legal_form,
+        "kind": kind,
+        "dob_dates": dates,
+        "dob_months": months,
+        "dob_years": years,
+        "countries": _list(c for c in (country_code(x) for x in countries) if c),
+        "identifiers": _list(i for i in (normalise_identifier(x) for x in identifiers) if i),
+    }

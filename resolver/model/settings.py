@@ -1,0 +1,124 @@
+"""The model's Splink settings: data, not code paths.
+
+Name evidence is learnt from the registry (aliases of one listing are true matches); the other
+comparisons' m probabilities are declared below, because aliases of one listing share one date of
+birth, one country list and one id list by construction: learning m from them would claim that a
+declaration always states the same date of birth as the list, which is false.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.internals.comparison_creator import ComparisonCreator
+
+LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
+
+# Jaro-Winkler bands on the sorted, transliterated name.
+JW_HIGH, JW_MID, JW_LOW = 0.94, 0.88, 0.80
+
+# One name's words all appear in the other, and there are at least two of them: a dropped middle
+# name or patronymic ("Roman Abramovich" / "Abramovich Roman Arkadyevich"). Two, because a single
+# given name ("Roman") is a subset of thousands of names.
+SUBSET_SQL = (
+    'LEAST(ARRAY_LENGTH("name_tokens_l"), ARRAY_LENGTH("name_tokens_r")) >= 2 AND '
+    'ARRAY_LENGTH(ARRAY_INTERSECT("name_tokens_l", "name_tokens_r")) = '
+    'LEAST(ARRAY_LENGTH("name_tokens_l"), ARRAY_LENGTH("name_tokens_r"))'
+)
+
+# Declared m probabilities (P(level | same entity)) per comparison, in level order without the null
+# level. Assumptions about declarations vs lists, stated so they can be argued with:
+DECLARED_M: dict[str, list[float]] = {
+    # a date of birth on a declaration: exact 85%, right month 3%, right year 5%, else (typo, other) 7%
+    "birth_date": [0.85, 0.03, 0.05, 0.07],
+    # the party's country is one the list ties the entity to: 80%
+    "country": [0.80, 0.20],
+    # a shared registration/passport/IMO number: 90% of the time the number is right when both give one
+    "identifier": [0.90, 0.10],
+    # the declared kind (person / organization ...) agrees with the list: 97%
+    "kind": [0.97, 0.03],
+    # the same generic legal form (llc / jsc ...) when both names carry one: 85%
+    "legal_form": [0.85, 0.15],
+}
+
+
+def name_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="Name, transliterated, legal form and honorifics removed",
+        comparison_levels=[
+            cll.NullLevel("name_norm"),
+            cll.ExactMatchLevel("name_norm").configure(tf_adjustment_column="name_norm"),
+            cll.ExactMatchLevel("name_sorted").configure(label_for_charts="Same words, any order"),
+            cll.JaroWinklerLevel("name_sorted", JW_HIGH),
+            cll.CustomLevel(SUBSET_SQL, label_for_charts="All words of the shorter name (2 or more) in the other"),
+            cll.ExactMatchLevel("name_phonetic").configure(label_for_charts="Same sound (Metaphone)"),
+            cll.JaroWinklerLevel("name_sorted", JW_MID),
+            cll.ArrayIntersectLevel("name_tokens", min_intersection=2),
+            cll.JaroWinklerLevel("name_sorted", JW_LOW),
+            cll.ArrayIntersectLevel("name_tokens", min_intersection=1),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _array_comparison(name: str, column: str, label: str) -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name=name,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ArrayIntersectLevel(column, min_intersection=1).configure(label_for_charts=label),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def comparisons() -> list[ComparisonCreator | dict[str, Any]]:
+    return [
+        name_comparison(),
+        cl.CustomComparison(
+            output_column_name="birth_date",
+            comparison_levels=[
+                cll.NullLevel("dob_years"),
+                cll.ArrayIntersectLevel("dob_dates", 1).configure(label_for_charts="Same date"),
+                cll.ArrayIntersectLevel("dob_months", 1).configure(label_for_charts="Same year and month"),
+                cll.ArrayIntersectLevel("dob_years", 1).configure(label_for_charts="Same year"),
+                cll.ElseLevel(),
+            ],
+        ),
+        _array_comparison("country", "countries", "A country in common"),
+        _array_comparison("identifier", "identifiers", "An identifier in common"),
+        cl.CustomComparison(
+            output_column_name="kind",
+            comparison_levels=[cll.NullLevel("kind"), cll.ExactMatchLevel("kind"), cll.ElseLevel()],
+        ),
+        cl.CustomComparison(
+            output_column_name="legal_form",
+            comparison_levels=[cll.NullLevel("legal_form"), cll.ExactMatchLevel("legal_form"), cll.ElseLevel()],
+        ),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    """Pairs Splink compares in bulk; the online index reproduces these keys (s:, p:, t:) and adds
+    fuzzy-recall keys of its own."""
+    return [
+        block_on("name_sorted"),
+        block_on("name_phonetic"),
+        block_on("name_tokens", arrays_to_explode=["name_tokens"]),
+    ]
+
+
+def settings(prior: float, link_type: LinkType = "dedupe_only") -> SettingsCreator:
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        probability_two_random_records_match=prior,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=["entity_id", "name"],
+    )

@@ -1,0 +1,146 @@
+"""Train the model of record with Splink, from the registry itself.
+
+- u: random pairs of registry names (Splink's random sampling).
+- m for names: the aliases of one listing are true matches. A query is scored against an entity's
+  best-matching name, so each name is paired with its closest other alias of the same listing
+  (rapidfuzz token-sort ratio), and m is estimated from those pairs (Splink's pairwise-label
+  estimate). Pairing every alias with every other would teach the model that a listed entity's
+  names are mostly unlike each other ("ANGLO-CARIBBEAN CO., LTD." / "AVIA IMPORT"), making a total
+  name mismatch nearly free.
+- m for the other comparisons: declared in settings.DECLARED_M (see there why).
+- prior: one query against the whole registry: a party that is on the list is one of N entities,
+  so P(two random rows match) is set to 1/N, not learnt (a learnt dedupe prior means nothing for
+  a single query).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import structlog
+from rapidfuzz import fuzz, process
+from splink import DuckDBAPI, Linker
+
+from resolver.model.features import model_row
+from resolver.model.settings import DECLARED_M, settings
+from resolver.registry.store import RegistryStore
+
+log = structlog.get_logger(__name__)
+
+
+def registry_rows(
+    store: RegistryStore, snapshot: int | None = None, exclude: Callable[[list[str]], bool] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Model rows for every (entity, name) of a snapshot, and a description of what was read.
+
+    ``exclude(names)`` drops whole entities (e.g. those holding a held-out benchmark name)."""
+    with store.connect(read_only=True) as con:
+        snap = store.resolve_snapshot(con, snapshot)
+        members = "SELECT version_id FROM snapshot_sources WHERE snapshot_id = $snap"
+        entities = con.execute(
+            f"SELECT entity_id, kind FROM entities WHERE version_id IN ({members}) ORDER BY entity_id", {"snap": snap}
+        ).fetchall()
+        detail: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for table, column in (
+            ("names", "name"),
+            ("birth_dates", "date"),
+            ("countries", "code"),
+            ("identifiers", "value"),
+        ):
+            rows = con.execute(
+                f"SELECT entity_id, {column} FROM {table} WHERE version_id IN ({members}) AND {column} IS NOT NULL "
+                f"ORDER BY entity_id, {column}",
+                {"snap": snap},
+            ).fetchall()
+            for entity_id, value in rows:
+                detail[entity_id][table].append(value)
+        digest = con.execute("SELECT digest FROM snapshots WHERE snapshot_id = ?", [snap]).fetchone()
+    out: list[dict[str, Any]] = []
+    excluded = 0
+    for entity_id, kind in entities:
+        d = detail[entity_id]
+        names = list(dict.fromkeys(d["names"]))
+        if exclude is not None and exclude(names):
+            excluded += 1
+            continue
+        for i, name in enumerate(names):
+            row = model_row(
+                f"{entity_id}#{i}", entity_id, name, kind, d["birth_dates"], d["countries"], d["identifiers"]
+            )
+            if row["name_norm"] is not None:
+                out.append(row)
+    info = {
+        "snapshot_id": snap,
+        "snapshot_digest": digest[0] if digest else None,
+        "entities": len(entities) - excluded,
+        "entities_excluded": excluded,
+        "rows": len(out),
+    }
+    return out, info
+
+
+def linker_for(rows: list[dict[str, Any]], model: Any, db: DuckDBAPI | None = None) -> Linker:
+    db = db or DuckDBAPI()
+    table = db.register(pa.Table.from_pylist(rows), dataset_display_name="registry")
+    return Linker(table, model, log_level=None)
+
+
+def closest_alias_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(unique_id, unique_id) pairs: each name with its most similar other name of the same entity."""
+    by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_entity[row["entity_id"]].append(row)
+    pairs: set[tuple[str, str]] = set()
+    for group in by_entity.values():
+        if len(group) < 2:
+            continue
+        names = [r["name_sorted"] for r in group]
+        scores = process.cdist(names, names, scorer=fuzz.token_sort_ratio, workers=1)
+        for i, row in enumerate(group):
+            scores[i][i] = -1.0
+            j = int(scores[i].argmax())
+            a, b = sorted((row["unique_id"], group[j]["unique_id"]))
+            pairs.add((a, b))
+    return sorted(pairs)
+
+
+def train(rows: list[dict[str, Any]], *, entities: int, u_max_pairs: float = 5e6, seed: int = 1) -> dict[str, Any]:
+    """The trained model as Splink's JSON dict."""
+    prior = 1.0 / max(entities, 1)
+    db = DuckDBAPI()
+    linker = linker_for(rows, settings(prior), db)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    pairs = closest_alias_pairs(rows)
+    labels = db.register(
+        pa.table(
+            {
+                "source_dataset_l": ["registry"] * len(pairs),
+                "unique_id_l": [a for a, _ in pairs],
+                "source_dataset_r": ["registry"] * len(pairs),
+                "unique_id_r": [b for _, b in pairs],
+            }
+        ),
+        dataset_display_name="alias_labels",
+    )
+    linker.training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
+    log.info("trained", rows=len(rows), entities=entities, label_pairs=len(pairs), prior=prior)
+    return declare_m(linker.misc.save_model_to_json())
+
+
+def declare_m(model: dict[str, Any]) -> dict[str, Any]:
+    """Set the declared m probabilities on the non-name comparisons (levels in order, null excluded)."""
+    model = copy.deepcopy(model)
+    for comparison in model["comparisons"]:
+        declared = DECLARED_M.get(comparison["output_column_name"])
+        if declared is None:
+            continue
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        if len(levels) != len(declared):
+            raise ValueError(f"{comparison['output_column_name']}: {len(levels)} levels, {len(declared)} declared m")
+        for level, m in zip(levels, declared, strict=True):
+            level["m_probability"] = m
+    return model
