@@ -65,6 +65,23 @@ def _subset(col: str, n: int) -> Test:
     return test
 
 
+def _aligned(col: str, n: int, threshold: float) -> Test:
+    similarity = JaroWinkler.similarity
+
+    def test(q: Row, c: Row) -> bool:
+        a, b = q[col], c[col]
+        if a is None or b is None or min(len(a), len(b)) < n:
+            return False
+        short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+        # DuckDB's list_avg sums in list order and divides once; so does this
+        total = 0.0
+        for x in short:
+            total += max(similarity(x, y) for y in long_)
+        return total / len(short) >= threshold
+
+    return test
+
+
 def _else(q: Row, c: Row) -> bool:
     return True
 
@@ -89,6 +106,15 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
             rf"ARRAY_LENGTH\(ARRAY_INTERSECT\({_L}, {_R}\)\) = LEAST\(ARRAY_LENGTH\({_L}\), ARRAY_LENGTH\({_R}\)\)$"
         ),
         lambda m: _subset(m["col"], int(m["n"])),
+    ),
+    (
+        re.compile(
+            rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND "
+            rf"list_avg\(list_transform\(CASE WHEN ARRAY_LENGTH\({_L}\) <= ARRAY_LENGTH\({_R}\) THEN {_L} ELSE {_R} END, "
+            rf"lambda x: list_max\(list_transform\(CASE WHEN ARRAY_LENGTH\({_L}\) <= ARRAY_LENGTH\({_R}\) THEN {_R} ELSE {_L} "
+            rf"END, lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\) >= (?P<t>[0-9.]+)$"
+        ),
+        lambda m: _aligned(m["col"], int(m["n"]), float(m["t"])),
     ),
     (re.compile(r"^ELSE$"), lambda m: _else),
 ]

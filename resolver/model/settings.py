@@ -29,6 +29,24 @@ SUBSET_SQL = (
     'LEAST(ARRAY_LENGTH("name_tokens_l"), ARRAY_LENGTH("name_tokens_r"))'
 )
 
+
+
+def aligned_words_sql(threshold: float) -> str:
+    """Each word of the shorter name (2 or more words) paired with its most similar word of the other
+    name; the mean Jaro-Winkler of those pairs >= threshold. Order-free, unlike Jaro-Winkler on sorted
+    words, which breaks when a spelling moves a word in the sort ("alexandr" / "oleksandr")."""
+    left, right = '"name_tokens_l"', '"name_tokens_r"'
+    shorter_first = f"ARRAY_LENGTH({left}) <= ARRAY_LENGTH({right})"
+    return (
+        f"LEAST(ARRAY_LENGTH({left}), ARRAY_LENGTH({right})) >= 2 AND "
+        f"list_avg(list_transform(CASE WHEN {shorter_first} THEN {left} ELSE {right} END, "
+        f"lambda x: list_max(list_transform(CASE WHEN {shorter_first} THEN {right} ELSE {left} END, "
+        f"lambda y: jaro_winkler_similarity(x, y))))) >= {threshold}"
+    )
+
+
+ALIGNED_HIGH, ALIGNED_LOW = 0.90, 0.82
+
 # Declared m probabilities (P(level | same entity)) per comparison, in level order without the null
 # level. Assumptions about declarations vs lists, stated so they can be argued with:
 DECLARED_M: dict[str, list[float]] = {
@@ -56,9 +74,11 @@ def name_comparison() -> cl.CustomComparison:
             cll.JaroWinklerLevel("name_sorted", JW_HIGH),
             cll.CustomLevel(SUBSET_SQL, label_for_charts="All words of the shorter name (2 or more) in the other"),
             cll.ExactMatchLevel("name_phonetic").configure(label_for_charts="Same sound (Metaphone)"),
+            cll.CustomLevel(aligned_words_sql(ALIGNED_HIGH), label_for_charts=f"Words align, mean JW >= {ALIGNED_HIGH}"),
             cll.JaroWinklerLevel("name_sorted", JW_MID),
             cll.ArrayIntersectLevel("name_tokens", min_intersection=2),
             cll.JaroWinklerLevel("name_sorted", JW_LOW),
+            cll.CustomLevel(aligned_words_sql(ALIGNED_LOW), label_for_charts=f"Words align, mean JW >= {ALIGNED_LOW}"),
             cll.ArrayIntersectLevel("name_tokens", min_intersection=1),
             cll.ElseLevel(),
         ],
