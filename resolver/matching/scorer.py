@@ -69,7 +69,9 @@ def _aligned(col: str, n: int, threshold: float) -> Test:
     similarity = JaroWinkler.similarity
 
     def test(q: Row, c: Row) -> bool:
-        a, b = q[col], c[col]
+        # Splink's "_l" side is the registry (predict_between(registry, queries)): on equal
+        # lengths the SQL takes the left list as "the shorter", so the candidate goes first here.
+        a, b = c[col], q[col]
         if a is None or b is None or min(len(a), len(b)) < n:
             return False
         short, long_ = (a, b) if len(a) <= len(b) else (b, a)
@@ -89,6 +91,10 @@ def _else(q: Row, c: Row) -> bool:
 _C = r'"(?P<col>\w+)_l"'
 _R = r'"(?P=col)_r"'
 _L = r'"(?P=col)_l"'  # the left column again, once named
+# "the shorter of the two lists" (a) or "the longer one" (b), as aligned_words_sql writes it
+_SHORT = r"CASE WHEN ARRAY_LENGTH\({_L}\) <= ARRAY_LENGTH\({_R}\) THEN {a} ELSE {b} END".replace("{_L}", _L).replace(
+    "{_R}", _R
+)
 _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
     (re.compile(rf"^{_C} IS NULL OR {_R} IS NULL$"), lambda m: _null(m["col"])),
     (re.compile(rf"^{_C} = {_R}$"), lambda m: _exact(m["col"])),
@@ -110,9 +116,9 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
     (
         re.compile(
             rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND "
-            rf"list_avg\(list_transform\(CASE WHEN ARRAY_LENGTH\({_L}\) <= ARRAY_LENGTH\({_R}\) THEN {_L} ELSE {_R} END, "
-            rf"lambda x: list_max\(list_transform\(CASE WHEN ARRAY_LENGTH\({_L}\) <= ARRAY_LENGTH\({_R}\) THEN {_R} ELSE {_L} "
-            rf"END, lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\) >= (?P<t>[0-9.]+)$"
+            rf"list_avg\(list_transform\({_SHORT.format(a=_L, b=_R)}, "
+            rf"lambda x: list_max\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
+            rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\) >= (?P<t>[0-9.]+)$"
         ),
         lambda m: _aligned(m["col"], int(m["n"]), float(m["t"])),
     ),

@@ -30,7 +30,6 @@ SUBSET_SQL = (
 )
 
 
-
 def aligned_words_sql(threshold: float) -> str:
     """Each word of the shorter name (2 or more words) paired with its most similar word of the other
     name; the mean Jaro-Winkler of those pairs >= threshold. Order-free, unlike Jaro-Winkler on sorted
@@ -74,7 +73,9 @@ def name_comparison() -> cl.CustomComparison:
             cll.JaroWinklerLevel("name_sorted", JW_HIGH),
             cll.CustomLevel(SUBSET_SQL, label_for_charts="All words of the shorter name (2 or more) in the other"),
             cll.ExactMatchLevel("name_phonetic").configure(label_for_charts="Same sound (Metaphone)"),
-            cll.CustomLevel(aligned_words_sql(ALIGNED_HIGH), label_for_charts=f"Words align, mean JW >= {ALIGNED_HIGH}"),
+            cll.CustomLevel(
+                aligned_words_sql(ALIGNED_HIGH), label_for_charts=f"Words align, mean JW >= {ALIGNED_HIGH}"
+            ),
             cll.JaroWinklerLevel("name_sorted", JW_MID),
             cll.ArrayIntersectLevel("name_tokens", min_intersection=2),
             cll.JaroWinklerLevel("name_sorted", JW_LOW),

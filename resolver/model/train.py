@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -128,7 +129,29 @@ def train(rows: list[dict[str, Any]], *, entities: int, u_max_pairs: float = 5e6
     )
     linker.training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
     log.info("trained", rows=len(rows), entities=entities, label_pairs=len(pairs), prior=prior)
-    return declare_m(linker.misc.save_model_to_json())
+    return monotone_name_weights(declare_m(linker.misc.save_model_to_json()))
+
+
+def monotone_name_weights(model: dict[str, Any]) -> dict[str, Any]:
+    """Make each name level weigh at least as much as every level below it.
+
+    Alias pairs under-count exact matches (two aliases of one listing are rarely identical, while a
+    declaration often copies the listed name), so the learnt m of the exact levels comes out below
+    that of looser levels, and an exact match would weigh less than a partial one. Raising m to
+    the next level's likelihood ratio (m = u * 2^w_below) restores the order the levels are
+    written in; levels already in order keep their learnt m."""
+    model = copy.deepcopy(model)
+    name = next(c for c in model["comparisons"] if c["output_column_name"] == "name")
+    levels = [lv for lv in name["comparison_levels"] if not lv.get("is_null_level")]
+    floor = float("-inf")
+    for level in reversed(levels[:-1]):  # the else level sets no floor: it is the catch-all
+        m, u = level["m_probability"], level["u_probability"]
+        weight = math.log2(m / u)
+        if weight < floor:
+            level["m_probability"] = min(1.0, u * 2**floor)
+            weight = floor
+        floor = weight
+    return model
 
 
 def declare_m(model: dict[str, Any]) -> dict[str, Any]:

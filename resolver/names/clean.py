@@ -23,7 +23,9 @@ def strip_invisible(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text  # the common case, at no cost
     return "".join(
-        " " if ch in "\t\n\r" else ch for ch in text if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES or ch in "\t\n\r"
+        " " if ch in "\t\n\r" else ch
+        for ch in text
+        if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES or ch in "\t\n\r"
     )
 
 
