@@ -239,6 +239,9 @@ def train(
         Path | None, typer.Option(help="Labelled pairs CSV (name1,name2,label[,schema,...]) to choose the threshold.")
     ] = None,
     u_max_pairs: Annotated[float, typer.Option(help="Random pairs for estimating u.")] = 5e6,
+    max_fpr: Annotated[
+        float, typer.Option(help="With --tune-pairs: the share of non-matching pairs the threshold may flag.")
+    ] = 0.05,
     seed: Annotated[int, typer.Option(help="Seed of the random sampling.")] = 1,
     store: StoreOption = None,
 ) -> None:
@@ -253,6 +256,7 @@ def train(
             tune_pairs=tune_pairs,
             u_max_pairs=u_max_pairs,
             seed=seed,
+            max_fpr=max_fpr,
         )
     except (IngestError, StoreError) as exc:
         raise _fail(str(exc)) from None

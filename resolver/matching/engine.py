@@ -134,8 +134,8 @@ class Matcher:
             capped += len(found.capped)
             for rid in found.ids.tolist():
                 scored += 1
-                weight = self.scorer.weight(qrow, self.rows.row(rid))
-                if weight < cut:
+                weight = self.scorer.weight_if_at_least(qrow, self.rows.row(rid), cut)
+                if weight is None:
                     continue
                 eid = entity_ids[rid]
                 if eid not in best or weight > best[eid][0]:

@@ -156,6 +156,8 @@ class Level:
 class Comparison:
     name: str
     levels: tuple[Level, ...]
+    # reachable[k]: the most any of levels k.. can add (tf adjustment at its largest); for pruning
+    reachable: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,13 +215,27 @@ class CompiledModel:
                         tf,
                     )
                 )
-            comparisons.append(Comparison(comparison.output_column_name, tuple(levels)))
+            reachable: list[float] = []
+            for lv in reversed(levels):
+                best = lv.weight + (self._max_tf_adjustment(lv.tf) if lv.tf is not None else 0.0)
+                reachable.append(max(best, reachable[-1]) if reachable else best)
+            comparisons.append(Comparison(comparison.output_column_name, tuple(levels), tuple(reversed(reachable))))
         self.comparisons = tuple(comparisons)
+        # For pruning: cheap comparisons first, the name (fuzzy string work) last, so most of it is skipped.
+        self._pruning_order = tuple(sorted(comparisons, key=lambda c: c.name == "name"))
+        self._reachable_total = sum(c.reachable[0] for c in comparisons)
 
     @classmethod
     def for_registry(cls, model: dict[str, Any] | str | Path, rows: list[dict[str, Any]]) -> CompiledModel:
         """The model with term frequencies taken from these registry rows."""
         return cls(model, {column: tf_table(rows, column) for column in tf_columns(model)})
+
+    def _max_tf_adjustment(self, tf: TermFrequency) -> float:
+        """The largest adjustment a pair can get: at the rarest registry value (or Splink's floor).
+        A pair gets an adjustment only when the candidate's value is in the table (both null: 0)."""
+        table = self.tf_tables[tf.column]
+        rarest = min(table.values()) if table else 1.0
+        return max(0.0, tf.weight * (tf.log2_u_exact - math.log2(max(rarest, tf.min_u))))
 
     def _tf_adjustment(self, tf: TermFrequency, query: Row, candidate: Row) -> float:
         table = self.tf_tables[tf.column]
@@ -245,6 +261,23 @@ class CompiledModel:
                     break
         return total
 
+    def weight_if_at_least(self, query: Row, candidate: Row, cut: float) -> float | None:
+        """The pair's weight when it is >= cut, else None. Exact: a pair is dropped only when no level
+        still to be tested could lift it to the cut, so no pair at or above the cut is ever lost."""
+        total = self.prior_weight
+        remaining = self._reachable_total
+        for comparison in self._pruning_order:
+            remaining -= comparison.reachable[0]
+            for k, level in enumerate(comparison.levels):
+                if total + comparison.reachable[k] + remaining < cut:
+                    return None
+                if level.test(query, candidate):
+                    total += level.weight
+                    if level.tf is not None:
+                        total += self._tf_adjustment(level.tf, query, candidate)
+                    break
+        return total if total >= cut else None
+
     def explain(self, query: Row, candidate: Row) -> tuple[float, list[Evidence]]:
         """The match weight and the waterfall behind it: one Evidence per comparison."""
         total = self.prior_weight
@@ -257,19 +290,6 @@ class CompiledModel:
                     evidence.append(Evidence(comparison.name, level.label, level.value, level.weight + adj, adj))
                     break
         return total, evidence
-
-    def max_weight(self) -> float:
-        """An upper bound of any pair's weight (tf adjustments at their largest): for pruning."""
-        bound = self.prior_weight
-        for comparison in self.comparisons:
-            best = 0.0
-            for level in comparison.levels:
-                extra = 0.0
-                if level.tf is not None:
-                    extra = max(0.0, level.tf.weight * (level.tf.log2_u_exact - math.log2(level.tf.min_u)))
-                best = max(best, level.weight + extra)
-            bound += best
-        return bound
 
 
 def tf_columns(model: dict[str, Any] | str | Path) -> list[str]:

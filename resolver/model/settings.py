@@ -46,6 +46,11 @@ def aligned_words_sql(threshold: float) -> str:
 
 ALIGNED_HIGH, ALIGNED_LOW = 0.90, 0.82
 
+# Share of true hits whose declared name is, once normalised, one of the listed names (assumed).
+# Alias pairs cannot teach this: two aliases of one listing are almost never identical, while a
+# declaration often copies the listed name. The learnt name m is mixed with this share of exact copies.
+EXACT_COPY_SHARE = 0.4
+
 # Declared m probabilities (P(level | same entity)) per comparison, in level order without the null
 # level. Assumptions about declarations vs lists, stated so they can be argued with:
 DECLARED_M: dict[str, list[float]] = {

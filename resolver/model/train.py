@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 from splink import DuckDBAPI, Linker
 
 from resolver.model.features import model_row
-from resolver.model.settings import DECLARED_M, settings
+from resolver.model.settings import DECLARED_M, EXACT_COPY_SHARE, settings
 from resolver.registry.store import RegistryStore
 
 log = structlog.get_logger(__name__)
@@ -129,7 +129,17 @@ def train(rows: list[dict[str, Any]], *, entities: int, u_max_pairs: float = 5e6
     )
     linker.training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
     log.info("trained", rows=len(rows), entities=entities, label_pairs=len(pairs), prior=prior)
-    return monotone_name_weights(declare_m(linker.misc.save_model_to_json()))
+    return monotone_name_weights(with_exact_copies(declare_m(linker.misc.save_model_to_json())))
+
+
+def with_exact_copies(model: dict[str, Any], share: float = EXACT_COPY_SHARE) -> dict[str, Any]:
+    """Mix the learnt name m with ``share`` of exact copies: m' = share * [exact level] + (1 - share) * m."""
+    model = copy.deepcopy(model)
+    name = next(c for c in model["comparisons"] if c["output_column_name"] == "name")
+    levels = [lv for lv in name["comparison_levels"] if not lv.get("is_null_level")]
+    for i, level in enumerate(levels):
+        level["m_probability"] = (share if i == 0 else 0.0) + (1 - share) * level["m_probability"]
+    return model
 
 
 def monotone_name_weights(model: dict[str, Any]) -> dict[str, Any]:

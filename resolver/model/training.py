@@ -11,7 +11,7 @@ import structlog
 from resolver.matching.pairs import pair_rows, read_pairs
 from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
 from resolver.model.artefact import ModelArtefact, write_artefact
-from resolver.model.threshold import best_f1_threshold
+from resolver.model.threshold import threshold_at_fpr
 from resolver.model.train import registry_rows, train
 from resolver.names import prepare_name
 from resolver.registry.errors import IngestError
@@ -36,6 +36,7 @@ def run_training(
     tune_pairs: Path | None = None,
     u_max_pairs: float = 5e6,
     seed: int = 1,
+    max_fpr: float = 0.05,
 ) -> ModelArtefact:
     held_out = _held_out(exclude_names) if exclude_names else set()
 
@@ -57,8 +58,11 @@ def run_training(
                 continue
             weights.append(scorer.weight(left, right))
             labels.append(row["label"] == "1")
-        threshold, f1 = best_f1_threshold(weights, labels)
-        source = f"best F1 ({f1:.4f}) on {len(labels)} labelled pairs from {tune_pairs.name}"
+        threshold, recall, fpr = threshold_at_fpr(weights, labels, max_fpr)
+        source = (
+            f"lowest weight flagging <= {max_fpr:.1%} of the {labels.count(False)} non-matching pairs of "
+            f"{tune_pairs.name} (recall {recall:.4f}, false-positive rate {fpr:.4f})"
+        )
     return write_artefact(
         out,
         model,
