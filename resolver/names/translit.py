@@ -8,23 +8,21 @@ and names share most of their tokens.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import normality
 from rigour.text.translit import maybe_ascii
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
 
 @lru_cache(maxsize=200_000)
 def latin_token(token: str) -> str:
-    """One token in lower-case ASCII letters and digits; punctuation becomes spaces."""
+    """One token in lower-case ASCII. Punctuation stays: legal forms such as "s.a." or "co., ltd."
+    are recognised with it, and the pipeline strips it afterwards."""
     if not token.isascii():
         token = maybe_ascii(token)
         if not token.isascii():
             token = normality.ascii_text(token) or ""
-    return _NON_ALNUM.sub(" ", token.lower()).strip()
+    return token.lower().strip()
 
 
 def latinize(text: str) -> str:

@@ -1,0 +1,84 @@
+"""The name pipeline on the spellings the lists really use."""
+
+from __future__ import annotations
+
+import pytest
+
+from resolver.names import prepare_name
+from resolver.names.prepare import MAX_NAME_CHARS
+
+
+def test_cyrillic_and_latin_spellings_share_tokens() -> None:
+    latin = prepare_name("ABRAMOVICH, Roman Arkadyevich", "person")
+    cyrillic = prepare_name("Роман Аркадьевич Абрамович", "person")
+    assert {"abramovich", "roman"} <= set(latin.tokens) & set(cyrillic.tokens)
+    assert latin.sorted == "abramovich arkadyevich roman"  # "SURNAME, Given" and "Given Surname" agree
+
+
+@pytest.mark.parametrize(
+    ("name", "core", "form"),
+    [
+        ('ООО "Ромашка"', "romashka", "llc"),
+        ("OOO ROMASHKA", "romashka", "llc"),
+        ("Romashka LLC", "romashka", "llc"),
+        ("ТОВ Укрнафта", "ukrnafta", "llc"),
+        ("ПАО «Роснефть»", "rosneft", "jsc"),
+        ("PJSC Rosneft", "rosneft", "jsc"),
+        ("Public Joint Stock Company Rosneft", "rosneft", "jsc"),
+        ("AO Kalashnikov", "kalashnikov", "jsc"),
+        ("CECOEX, S.A.", "cecoex", "jsc"),
+        ("Siemens GmbH", "siemens", "llc"),
+    ],
+)
+def test_legal_forms_are_canonicalised_across_languages(name: str, core: str, form: str) -> None:
+    features = prepare_name(name, "organization")
+    assert features.norm == core
+    assert features.legal_form == form
+
+
+def test_honorifics_are_stripped_from_persons() -> None:
+    assert prepare_name("Mr. John Smith", "person").norm == "john smith"
+    assert prepare_name("Dr. Ali Hassan", None).norm == "ali hassan"
+
+
+def test_homoglyphs_invisible_characters_and_full_width_forms() -> None:
+    plain = prepare_name("ABRAMOVICH")
+    assert prepare_name("АBRAMOVICH") == plain  # Cyrillic А in a Latin word
+    assert prepare_name("ABRA\u200bMO\u00adVICH") == plain  # zero-width space, soft hyphen
+    assert prepare_name("ＡＢＲＡＭＯＶＩＣＨ") == plain  # full-width letters
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("محسن حجتی", "mhsn hjty"),  # Arabic script (Persian)
+        ("习近平", "xi jin ping"),
+        ("Ψηφιακή Ελλάδα", "psifiaki ellada"),
+    ],
+)
+def test_other_scripts_are_transliterated(name: str, expected: str) -> None:
+    assert prepare_name(name).norm == expected
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\x00\x01\x02", "\u200b\u200b", "---", None])
+def test_names_without_letters_or_digits_give_no_features(name: str | None) -> None:
+    features = prepare_name(name)
+    assert features.norm is None and features.tokens == () and features.index_keys() == []
+
+
+def test_huge_and_mixed_input_is_bounded_and_sane() -> None:
+    huge = prepare_name("Ivanov " * 20_000)  # 140k characters
+    assert huge.norm is not None and len(huge.norm) <= MAX_NAME_CHARS
+    assert huge.tokens == ("ivanov",)
+    mixed = prepare_name("Gazprom Газпром غازبروم")
+    assert mixed.tokens[:2] == ("gazprom", "gazprom") or mixed.tokens[0] == "gazprom"
+    assert all(t.isascii() for t in mixed.tokens)
+
+
+def test_index_keys_cover_the_blocking_rules() -> None:
+    keys = prepare_name("Oleg Vladimirovich DERIPASKA", "person").index_keys()
+    assert "s:deripaska oleg vladimirovich" in keys
+    assert {"t:deripaska", "t:oleg", "t:vladimirovich"} <= set(keys)
+    assert any(k.startswith("p:") for k in keys)
+    generic = prepare_name("International Trading Company Ltd", "organization").index_keys()
+    assert not any(k.startswith("t:") for k in generic)  # generic words open no blocks
