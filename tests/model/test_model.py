@@ -1,0 +1,85 @@
+"""The model of record: the shipped artefact, training on a real registry, thresholds."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from resolver.matching.scorer import CompiledModel, UnsupportedModelError
+from resolver.model.artefact import DEFAULT_MODEL_DIR, ModelError, load_artefact, write_artefact
+from resolver.model.threshold import best_f1_threshold, threshold_at_fpr
+from resolver.model.train import registry_rows, train
+from resolver.registry.ingest import parse_all
+from resolver.registry.store import RegistryStore
+from resolver.settings import EMBEDDED_REGISTRY
+
+
+def _name_weights(model: dict[str, object]) -> list[float]:
+    name = next(c for c in model["comparisons"] if c["output_column_name"] == "name")  # type: ignore[attr-defined]
+    return [
+        math.log2(lv["m_probability"] / lv["u_probability"])
+        for lv in name["comparison_levels"]
+        if not lv.get("is_null_level")
+    ]
+
+
+def test_shipped_artefact_is_consistent() -> None:
+    artefact = load_artefact()
+    assert artefact.version.startswith("fs-")
+    assert artefact.manifest["trained_on"]["entities"] > 10_000
+    assert "name_norm" in artefact.term_frequencies
+    weights = _name_weights(artefact.model)
+    assert weights[:-1] == sorted(weights[:-1], reverse=True)  # a stronger level never weighs less
+    assert weights[-1] < 0  # a total name mismatch is evidence against
+    CompiledModel(artefact.model, artefact.term_frequencies)  # every level translates
+
+
+def test_tampered_model_is_refused(tmp_path: Path) -> None:
+    for name in ("model.json", "manifest.json", "term_frequencies.json.gz"):
+        (tmp_path / name).write_bytes((DEFAULT_MODEL_DIR / name).read_bytes())
+    model = json.loads((tmp_path / "model.json").read_text())
+    model["probability_two_random_records_match"] = 0.5
+    (tmp_path / "model.json").write_text(json.dumps(model))
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        load_artefact(tmp_path)
+    with pytest.raises(ModelError, match="cannot read"):
+        load_artefact(tmp_path / "missing")
+
+
+def test_unknown_level_type_is_refused() -> None:
+    model = load_artefact().model
+    model = json.loads(json.dumps(model))
+    model["comparisons"][0]["comparison_levels"][2]["sql_condition"] = 'levenshtein("name_norm_l", "name_norm_r") <= 2'
+    with pytest.raises(UnsupportedModelError, match="levenshtein"):
+        CompiledModel(model, load_artefact().term_frequencies)
+
+
+def test_training_on_the_embedded_registry(tmp_path: Path) -> None:
+    store = RegistryStore(tmp_path / "registry.duckdb")
+    store.ingest(parse_all([EMBEDDED_REGISTRY]))
+    rows, info = registry_rows(store)
+    assert info["entities"] == 15968 and info["rows"] == len(rows)
+    model = train(rows, entities=info["entities"], u_max_pairs=2e6)
+    assert model["probability_two_random_records_match"] == pytest.approx(1 / 15968)
+    weights = _name_weights(model)
+    assert weights[0] > 10 and weights[-1] < 0
+    birth = next(c for c in model["comparisons"] if c["output_column_name"] == "birth_date")
+    assert [lv["m_probability"] for lv in birth["comparison_levels"] if not lv.get("is_null_level")] == [
+        0.85, 0.03, 0.05, 0.07,
+    ]  # fmt: skip
+    artefact = write_artefact(tmp_path / "m", model, threshold_match_weight=0.0, term_frequencies={}, provenance={})
+    assert load_artefact(tmp_path / "m").version == artefact.version
+
+
+def test_thresholds() -> None:
+    weights = [10.0, 9.0, 8.0, 1.0, 0.5, -3.0]
+    labels = [True, True, False, True, False, False]
+    cut, f1 = best_f1_threshold(weights, labels)
+    assert 0.5 < cut < 1.0 and f1 == pytest.approx(2 * 3 / (4 + 3))
+    cut, recall, fpr = threshold_at_fpr(weights, labels, max_fpr=0.34)
+    assert fpr == pytest.approx(1 / 3) and recall == 1.0 and 0.5 < cut < 1.0  # one false alarm allowed: 8.0
+    with pytest.raises(ValueError):
+        threshold_at_fpr([1.0], [True], 0.1)
