@@ -129,12 +129,15 @@ class Matcher:
         qrows = self._query_rows(query)
         entity_ids = self.rows.columns["entity_id"]
         for qi, qrow in enumerate(qrows):
+            plan = self.scorer.plan(qrow)
+            if plan.ceiling < cut:
+                continue  # nothing this query states could reach the threshold
             keys = prepare_name(qrow["name"], query.kind).index_keys()
             found = self.index.candidates(keys, cap=self.block_cap)
             capped += len(found.capped)
             for rid in found.ids.tolist():
                 scored += 1
-                weight = self.scorer.weight_if_at_least(qrow, self.rows.row(rid), cut)
+                weight = self.scorer.weight_if_at_least(qrow, self.rows.row(rid), cut, plan)
                 if weight is None:
                     continue
                 eid = entity_ids[rid]

@@ -126,6 +126,9 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
 ]
 
 
+_NULL_COLUMN = re.compile(rf"^{_C} IS NULL OR {_R} IS NULL$")
+
+
 def translate(sql: str) -> Test:
     """A Python test equivalent to one of the SQL conditions Splink generates for DuckDB."""
     condition = " ".join(sql.split())
@@ -158,6 +161,16 @@ class Comparison:
     levels: tuple[Level, ...]
     # reachable[k]: the most any of levels k.. can add (tf adjustment at its largest); for pruning
     reachable: tuple[float, ...] = ()
+    # the column of the null level ("x_l IS NULL OR x_r IS NULL"): a query without it scores 0 here
+    null_column: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one query needs: the comparisons its fields make live, and their combined ceiling."""
+
+    live: tuple[Comparison, ...]
+    ceiling: float  # prior + the most every live comparison can add
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,11 +232,18 @@ class CompiledModel:
             for lv in reversed(levels):
                 best = lv.weight + (self._max_tf_adjustment(lv.tf) if lv.tf is not None else 0.0)
                 reachable.append(max(best, reachable[-1]) if reachable else best)
-            comparisons.append(Comparison(comparison.output_column_name, tuple(levels), tuple(reversed(reachable))))
+            null = _NULL_COLUMN.match(" ".join(comparison.comparison_levels[0].sql_condition.split()))
+            comparisons.append(
+                Comparison(
+                    comparison.output_column_name,
+                    tuple(levels),
+                    tuple(reversed(reachable)),
+                    null["col"] if null and comparison.comparison_levels[0].is_null_level else None,
+                )
+            )
         self.comparisons = tuple(comparisons)
         # For pruning: cheap comparisons first, the name (fuzzy string work) last, so most of it is skipped.
         self._pruning_order = tuple(sorted(comparisons, key=lambda c: c.name == "name"))
-        self._reachable_total = sum(c.reachable[0] for c in comparisons)
 
     @classmethod
     def for_registry(cls, model: dict[str, Any] | str | Path, rows: list[dict[str, Any]]) -> CompiledModel:
@@ -261,12 +281,18 @@ class CompiledModel:
                     break
         return total
 
-    def weight_if_at_least(self, query: Row, candidate: Row, cut: float) -> float | None:
+    def plan(self, query: Row) -> Plan:
+        """Comparisons whose null level the query itself triggers add exactly 0 to every pair: drop them."""
+        live = tuple(c for c in self._pruning_order if c.null_column is None or query[c.null_column] is not None)
+        return Plan(live, self.prior_weight + sum(c.reachable[0] for c in live))
+
+    def weight_if_at_least(self, query: Row, candidate: Row, cut: float, plan: Plan | None = None) -> float | None:
         """The pair's weight when it is >= cut, else None. Exact: a pair is dropped only when no level
         still to be tested could lift it to the cut, so no pair at or above the cut is ever lost."""
+        plan = plan or self.plan(query)
         total = self.prior_weight
-        remaining = self._reachable_total
-        for comparison in self._pruning_order:
+        remaining = plan.ceiling - self.prior_weight
+        for comparison in plan.live:
             remaining -= comparison.reachable[0]
             for k, level in enumerate(comparison.levels):
                 if total + comparison.reachable[k] + remaining < cut:
