@@ -23,7 +23,9 @@ from resolver.names import prepare_name
 log = structlog.get_logger(__name__)
 
 DEFAULT_BLOCK_CAP = 1000  # a key shared by more registry names than this opens no block (e.g. "mohammed")
-_INTERNED = ("kind", "legal_form", "countries", "dob_dates", "dob_months", "dob_years", "name_tokens")
+_INTERNED = (
+    "kind", "legal_form", "countries", "dob_dates", "dob_months", "dob_years", "name_tokens", "name_skeleton_tokens",
+)  # fmt: skip
 
 
 class RegistryRows:

@@ -16,7 +16,8 @@ from resolver.registry.parsers._common import country_code
 # The columns every model row has, in order.
 COLUMNS = (
     "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_tokens", "name_phonetic",
-    "legal_form", "kind", "dob_dates", "dob_months", "dob_years", "countries", "identifiers",
+    "name_skeleton", "name_skeleton_tokens", "legal_form", "kind", "dob_dates", "dob_months", "dob_years",
+    "countries", "identifiers",
 )  # fmt: skip
 
 _ID_CHARS = re.compile(r"[^A-Z0-9]")
@@ -65,6 +66,8 @@ def model_row(
         "name_sorted": f.sorted,
         "name_tokens": _list(f.blocking_tokens()),
         "name_phonetic": f.phonetic,
+        "name_skeleton": " ".join(sorted(f.skeleton)) or None,
+        "name_skeleton_tokens": _list(f.skeleton),
         "legal_form": f.legal_form,
         "kind": kind,
         "dob_dates": dates,

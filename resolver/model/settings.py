@@ -30,11 +30,11 @@ SUBSET_SQL = (
 )
 
 
-def aligned_words_sql(threshold: float) -> str:
+def aligned_words_sql(threshold: float, column: str = "name_tokens") -> str:
     """Each word of the shorter name (2 or more words) paired with its most similar word of the other
     name; the mean Jaro-Winkler of those pairs >= threshold. Order-free, unlike Jaro-Winkler on sorted
     words, which breaks when a spelling moves a word in the sort ("alexandr" / "oleksandr")."""
-    left, right = '"name_tokens_l"', '"name_tokens_r"'
+    left, right = f'"{column}_l"', f'"{column}_r"'
     shorter_first = f"ARRAY_LENGTH({left}) <= ARRAY_LENGTH({right})"
     return (
         f"LEAST(ARRAY_LENGTH({left}), ARRAY_LENGTH({right})) >= 2 AND "

@@ -36,6 +36,7 @@ class NameFeatures:
     tokens: tuple[str, ...]  # distinct tokens without stopwords ("al", "of"), in written order
     phonetic: str | None  # sorted Metaphone keys of the tokens
     legal_form: str | None  # generic legal form ("llc", "jsc") when the name carries one
+    skeleton: tuple[str, ...] = ()  # consonant skeletons of the tokens, for abjad scripts (see _skeleton)
 
     def blocking_tokens(self) -> list[str]:
         """Tokens that may open a block: long enough and not generic business words."""
@@ -55,10 +56,28 @@ class NameFeatures:
             key = _metaphone(token)
             if key:
                 keys.append("m:" + key)
+        for skeleton in self.skeleton:
+            if len(skeleton) >= 3:
+                keys.append("k:" + skeleton)
         return list(dict.fromkeys(keys))
 
 
-EMPTY = NameFeatures(None, None, (), None, None)
+EMPTY = NameFeatures(None, None, (), None, None, ())
+
+
+_VOWELS = re.compile(r"[aeiouyw]")
+_DOUBLES = re.compile(r"(.)\1+")
+# Latin digraphs that romanise one Arabic/Persian letter; the abjad transliteration writes one letter.
+_DIGRAPHS = (("kh", "h"), ("sh", "s"), ("ch", "c"), ("dh", "d"), ("th", "t"), ("gh", "g"), ("q", "k"))
+
+
+@lru_cache(maxsize=100_000)
+def _skeleton(token: str) -> str:
+    """The consonants of a token: Arabic and Persian script write few vowels, so "mhsn" (from محسن)
+    and "mohsen" agree only once the vowels are gone."""
+    for digraph, letter in _DIGRAPHS:
+        token = token.replace(digraph, letter)
+    return _DOUBLES.sub(r"\1", _VOWELS.sub("", token))
 
 
 @lru_cache(maxsize=100_000)
@@ -91,10 +110,12 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     distinct = list(dict.fromkeys(words))
     tokens = tuple(t for t in distinct if not is_stopword(t)) or tuple(distinct)
     keys = sorted(k for k in (_metaphone(t) for t in tokens) if k)
+    skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in tokens if t.isalpha()) if len(k) >= 2))
     return NameFeatures(
         norm=" ".join(words),
         sorted=" ".join(sorted(words)),
         tokens=tokens,
         phonetic=" ".join(keys) if keys else None,
         legal_form=legal_form,
+        skeleton=skeleton,
     )
