@@ -81,6 +81,11 @@ def name_comparison() -> cl.CustomComparison:
             cll.CustomLevel(
                 aligned_words_sql(ALIGNED_HIGH), label_for_charts=f"Words align, mean JW >= {ALIGNED_HIGH}"
             ),
+            cll.ExactMatchLevel("name_skeleton").configure(label_for_charts="Same consonant skeleton"),
+            cll.CustomLevel(
+                aligned_words_sql(ALIGNED_HIGH, "name_skeleton_tokens"),
+                label_for_charts=f"Consonant skeletons align, mean JW >= {ALIGNED_HIGH}",
+            ),
             cll.JaroWinklerLevel("name_sorted", JW_MID),
             cll.ArrayIntersectLevel("name_tokens", min_intersection=2),
             cll.JaroWinklerLevel("name_sorted", JW_LOW),
