@@ -12,10 +12,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import structlog
+from numpy.typing import NDArray
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
 
 from resolver.matching.index import CandidateIndex
-from resolver.matching.scorer import CompiledModel, Evidence, probability, tf_columns, tf_table
+from resolver.matching.scorer import CompiledModel, Evidence, Plan, probability, tf_columns, tf_table
 from resolver.model.artefact import ModelArtefact
 from resolver.model.features import COLUMNS, model_row
 from resolver.names import prepare_name
@@ -121,6 +125,30 @@ class Matcher:
                 rows.append(row)
         return rows
 
+    def _prefilter(self, qrow: dict[str, Any], plan: Plan, cut: float, ids: NDArray[np.int32]) -> list[int]:
+        """Drop, in one vectorised pass, candidates whose string similarity rules out the threshold.
+
+        The slowest comparison (the name) is scored last; when the rest of the query cannot reach the
+        threshold without a strong name level, and every such level is exact or Jaro-Winkler, only
+        candidates over one of those similarity floors can match (see CompiledModel.similarity_floors)."""
+        all_ids: list[int] = ids.tolist()
+        if not plan.live or len(all_ids) < 8:
+            return all_ids
+        slowest = plan.live[-1]
+        need = cut - (plan.ceiling - slowest.reachable[0])
+        floors = self.scorer.similarity_floors(slowest, need)
+        if floors is None:
+            return all_ids
+        keep = np.zeros(len(ids), dtype=bool)
+        for column, floor in floors:
+            values = self.rows.columns[column]
+            scores = process.cdist(
+                [qrow[column]], [values[i] for i in all_ids], scorer=JaroWinkler.similarity, dtype=np.float64
+            )[0]
+            keep |= scores >= floor
+        kept: list[int] = ids[keep].tolist()
+        return kept
+
     def resolve(
         self, query: Query, *, threshold: float | None = None, limit: int = 10, explain: bool = True
     ) -> tuple[list[EntityMatch], ResolveStats]:
@@ -137,7 +165,8 @@ class Matcher:
             keys = prepare_name(qrow["name"], query.kind).index_keys()
             found = self.index.candidates(keys, cap=self.block_cap)
             capped += len(found.capped)
-            for rid in found.ids.tolist():
+            ids = self._prefilter(qrow, plan, cut, found.ids)
+            for rid in ids:
                 scored += 1
                 weight = self.scorer.weight_if_at_least(qrow, self.rows.row(rid), cut, plan)
                 if weight is None:

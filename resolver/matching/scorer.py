@@ -129,6 +129,19 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
 _NULL_COLUMN = re.compile(rf"^{_C} IS NULL OR {_R} IS NULL$")
 
 
+_EXACT = re.compile(rf"^{_C} = {_R}$")
+_JW = re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$")
+
+
+def similarity_floor(sql: str) -> tuple[str, float] | None:
+    condition = " ".join(sql.split())
+    if match := _EXACT.match(condition):
+        return match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
+    if match := _JW.match(condition):
+        return match["col"], float(match["t"])
+    return None
+
+
 def translate(sql: str) -> Test:
     """A Python test equivalent to one of the SQL conditions Splink generates for DuckDB."""
     condition = " ".join(sql.split())
@@ -153,6 +166,9 @@ class Level:
     weight: float  # log2(m/u), as Splink computes it; 0 for the null level
     test: Test
     tf: TermFrequency | None
+    # (column, s): the level can hold only when Jaro-Winkler(column) >= s (exact match: s = 1.0);
+    # None when the level's condition gives no such bound
+    similarity_floor: tuple[str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +242,7 @@ class CompiledModel:
                         weight,
                         translate(level.sql_condition),
                         tf,
+                        similarity_floor(level.sql_condition),
                     )
                 )
             reachable: list[float] = []
@@ -285,6 +302,24 @@ class CompiledModel:
         """Comparisons whose null level the query itself triggers add exactly 0 to every pair: drop them."""
         live = tuple(c for c in self._pruning_order if c.null_column is None or query[c.null_column] is not None)
         return Plan(live, self.prior_weight + sum(c.reachable[0] for c in live))
+
+    @staticmethod
+    def similarity_floors(comparison: Comparison, need: float) -> list[tuple[str, float]] | None:
+        """For a comparison that must add at least ``need``: string-similarity floors one of which a
+        candidate must pass to reach it, or None when no such bound holds. A level is reachable when
+        its ``reachable`` is >= need; if every reachable level is an exact or Jaro-Winkler level,
+        a candidate below all their floors cannot reach ``need`` (exact, not a heuristic)."""
+        floors: dict[str, float] = {}
+        for level, reachable in zip(comparison.levels, comparison.reachable, strict=True):
+            if reachable < need:
+                break
+            if level.value == -1 and need > 0:
+                continue  # the null level adds 0
+            if level.similarity_floor is None:
+                return None
+            column, floor = level.similarity_floor
+            floors[column] = min(floor, floors.get(column, floor))
+        return sorted(floors.items())
 
     def weight_if_at_least(self, query: Row, candidate: Row, cut: float, plan: Plan | None = None) -> float | None:
         """The pair's weight when it is >= cut, else None. Exact: a pair is dropped only when no level
