@@ -5,15 +5,18 @@
 1. Ingest the latest version of every shared registry into a temporary store.
 2. Write the held-out benchmark names (listing groups held out by benchmarks/accuracy/split.py) and
    the TRAIN split of the labelled pairs as CSV files.
-3. Run `resolver train --exclude-names HELD_OUT --tune-pairs TRAIN_PAIRS`: entities holding a
-   held-out name are not trained on, and the threshold is the best-F1 one on train pairs only, so
-   the accuracy benchmark's test split is never seen.
+3. Run `resolver train --exclude-names HELD_OUT --tune-pairs TRAIN_PAIRS --tune-negatives HALF`:
+   entities holding a held-out name are not trained on; the threshold is the lowest match weight
+   that flags at most 5% of the train split's non-matching pairs, raised until at most 0.4% of the
+   tuning half of the synthetic negatives (sha256(full_name) even) is flagged. The accuracy
+   benchmark's test split and the other half of the negatives are never seen.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import subprocess
 import sys
 import tempfile
@@ -24,6 +27,16 @@ from benchmarks.registry_files import latest_registry_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = {"person": "Person", "organization": "Organization", "vessel": "Vessel", "aircraft": "Airplane"}
+
+
+def is_tuning_negative(full_name: str) -> bool:
+    """Half the synthetic negatives tune the threshold; the other half is for the benchmark only."""
+    return int(hashlib.sha256(full_name.encode("utf-8")).hexdigest(), 16) % 2 == 0
+
+
+def tuning_negatives(data: Path) -> list[dict[str, str]]:
+    with (data / "populations" / "synthetic_negatives_global.csv").open(encoding="utf-8", newline="") as fh:
+        return [row for row in csv.DictReader(fh) if is_tuning_negative(row["full_name"])]
 
 
 def main() -> None:
@@ -47,9 +60,15 @@ def main() -> None:
                 writer.writerow(
                     [row["name_a"], row["name_b"], row["label"], SCHEMAS.get(row["entity_type"], "LegalEntity")]
                 )
+        negatives = Path(tmp) / "tuning_negatives.csv"
+        with negatives.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["name", "kind", "birth_date", "country"])
+            for row in tuning_negatives(data):
+                writer.writerow([row["full_name"], "person", row["date_of_birth"], row["nationality"]])
         subprocess.run(
             [*resolver, "train", "--store", store, "--out", str(args.out), "--exclude-names", str(held_out),
-             "--tune-pairs", str(pairs)],
+             "--tune-pairs", str(pairs), "--tune-negatives", str(negatives)],
             check=True,
         )  # fmt: skip
 

@@ -243,6 +243,13 @@ def train(
         float, typer.Option(help="With --tune-pairs: the share of non-matching pairs the threshold may flag.")
     ] = 0.05,
     seed: Annotated[int, typer.Option(help="Seed of the random sampling.")] = 1,
+    tune_negatives: Annotated[
+        Path | None,
+        typer.Option(help="CSV of parties on no list (name[,kind,birth_date,country]): raise the threshold for them."),
+    ] = None,
+    max_flagged: Annotated[
+        float, typer.Option(help="With --tune-negatives: the share of those parties the threshold may flag.")
+    ] = 0.004,
     store: StoreOption = None,
 ) -> None:
     """Train the Splink model from the registry (aliases of one listing are the labels)."""
@@ -257,6 +264,8 @@ def train(
             u_max_pairs=u_max_pairs,
             seed=seed,
             max_fpr=max_fpr,
+            tune_negatives=tune_negatives,
+            max_flagged=max_flagged,
         )
     except (IngestError, StoreError) as exc:
         raise _fail(str(exc)) from None

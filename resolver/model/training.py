@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import platform
 from pathlib import Path
+from typing import Any
 
 import splink
 import structlog
 
+from resolver.matching.engine import Matcher, Query
 from resolver.matching.pairs import pair_rows, read_pairs
 from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
 from resolver.model.artefact import ModelArtefact, write_artefact
@@ -37,6 +41,8 @@ def run_training(
     u_max_pairs: float = 5e6,
     seed: int = 1,
     max_fpr: float = 0.05,
+    tune_negatives: Path | None = None,
+    max_flagged: float = 0.004,
 ) -> ModelArtefact:
     held_out = _held_out(exclude_names) if exclude_names else set()
 
@@ -63,6 +69,9 @@ def run_training(
             f"lowest weight flagging <= {max_fpr:.1%} of the {labels.count(False)} non-matching pairs of "
             f"{tune_pairs.name} (recall {recall:.4f}, false-positive rate {fpr:.4f})"
         )
+    if tune_negatives is not None:
+        threshold, note = _raise_for_false_alarms(model, tf, rows, tune_negatives, threshold, max_flagged)
+        source += f"; {note}"
     return write_artefact(
         out,
         model,
@@ -75,8 +84,52 @@ def run_training(
             "held_out_names_file": exclude_names.name if exclude_names else None,
             "held_out_names": len(held_out),
             "threshold_source": source,
+            "tune_negatives_file": tune_negatives.name if tune_negatives else None,
             "u_max_pairs": u_max_pairs,
             "seed": seed,
             "prior": "1 / entities in the training snapshot: one query against the whole registry",
         },
+    )
+
+
+def read_parties(path: Path) -> list[Query]:
+    """A CSV of parties (columns name, and optionally kind, birth_date, country)."""
+    parties = []
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    if "name" not in (reader.fieldnames or []):
+        raise IngestError(path, "line 1", "missing column: name")
+    for row in reader:
+        kind = (row.get("kind") or "").strip().lower() or None
+        if kind not in (None, "person", "organization", "vessel", "aircraft"):
+            raise IngestError(path, f"line {reader.line_num}", f"unknown kind {kind!r}")
+        dob, country = (row.get("birth_date") or "").strip(), (row.get("country") or "").strip()
+        parties.append(Query(row["name"], kind, [dob] if dob else [], [country] if country else []))
+    return parties
+
+
+def _raise_for_false_alarms(
+    model: dict[str, Any],
+    tf: dict[str, dict[Any, float]],
+    rows: list[dict[str, Any]],
+    negatives: Path,
+    threshold: float,
+    max_flagged: float,
+) -> tuple[float, str]:
+    """Raise the threshold until at most ``max_flagged`` of a population that is on no list (e.g. the
+    tuning half of a synthetic-negatives file) would be flagged against the training registry."""
+    parties = read_parties(negatives)
+    artefact = ModelArtefact(model, "provisional", threshold, {}, tf)
+    matcher = Matcher(rows, artefact)
+    best = []
+    for party in parties:
+        matches, _ = matcher.resolve(party, limit=1, explain=False)
+        if matches:
+            best.append(matches[0].match_weight)
+    allowed = int(max_flagged * len(parties))
+    if len(best) > allowed:
+        threshold = sorted(best, reverse=True)[allowed] + 1e-6
+    flagged = sum(1 for w in best if w >= threshold)
+    return threshold, (
+        f"raised to flag <= {max_flagged:.2%} of {len(parties)} parties of {negatives.name} "
+        f"({flagged} flagged, {len(best)} at the pair threshold)"
     )

@@ -47,6 +47,8 @@ class NameFeatures:
         keys = []
         if self.sorted:
             keys.append("s:" + self.sorted)
+            if " " not in self.sorted:
+                keys.append("j:" + self.sorted)  # a one-word name meets the joined form of a spaced one
         if self.phonetic:
             keys.append("p:" + self.phonetic)
         for token in self.blocking_tokens():
@@ -56,9 +58,12 @@ class NameFeatures:
             key = _metaphone(token)
             if key:
                 keys.append("m:" + key)
-        for skeleton in self.skeleton:
+        for token in self.blocking_tokens():
+            skeleton = _skeleton(token) if token.isalpha() else ""
             if len(skeleton) >= 3:
                 keys.append("k:" + skeleton)
+        if self.norm and " " in self.norm:
+            keys.append("j:" + self.norm.replace(" ", ""))  # "AERO CONTINENTE" / "AEROCONTINENTE"
         return list(dict.fromkeys(keys))
 
 
