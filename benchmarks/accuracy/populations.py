@@ -1,34 +1,56 @@
 """Flag rates of populations that are (almost surely) on no list: every flag is a false alarm an officer clears.
 
-A screen is a callable `screen(name, kind) -> flagged` (kind "person" or "organization"), or its batch form
-`screen_many(names, kind) -> [flagged, ...]`; `per_name` turns the first into the second. The baseline screen is
-rapidfuzz token_sort_ratio against every registry name; `resolver_screen` is the hook for the resolver's own.
+A screen takes a batch of parties and returns, per party, the registry name that flagged it with its score, or None
+(`Screen`). The baseline screen is rapidfuzz token_sort_ratio against every registry name; `resolver_screen` is the
+resolver itself, in process, against the full latest registry at its shipped threshold.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from benchmarks.accuracy.split import GROUPS_FILE, shared_data_dir
 
-ScreenFn = Callable[[str, str], bool]
-ScreenMany = Callable[[Sequence[str], str], list[bool]]
+if TYPE_CHECKING:
+    from resolver.matching.engine import Matcher
 
 # FtM schemata of the UK donation parties that are screened (Address and Payment records are not parties).
 UK_DONATION_KINDS = {"Person": "person", "Company": "organization", "Organization": "organization"}
 
 
+class Party(NamedTuple):
+    """A party as a declaration gives it: a name, a kind, and what else the population file states."""
+
+    name: str
+    kind: str
+    birth_dates: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()  # codes or country names, as the file writes them
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why a party was flagged: the registry name it matched and the screen's score for that pair."""
+
+    matched: str
+    score: float
+
+
+Screen = Callable[[Sequence[Party]], list[Flag | None]]
+
+
 @dataclass(frozen=True)
 class Population:
     name: str
-    parties: list[tuple[str, str]]  # (name as written, kind)
+    parties: list[Party]
 
 
 @dataclass(frozen=True)
@@ -37,7 +59,7 @@ class FlagRate:
     kind: str
     screened: int
     flagged: int
-    examples: list[str]  # a few flagged names, to see what the false alarms look like
+    examples: list[str]  # the highest-scoring flags ("query → registry name (score)"), to judge the false alarms
 
     @property
     def rate(self) -> float:
@@ -51,12 +73,32 @@ def _json_lines(path: Path) -> Iterator[dict[str, object]]:
                 yield json.loads(line)
 
 
+def _values(items: object, field: str) -> tuple[str, ...]:
+    """The `field` values of a Senzing list attribute ([{"DATE_OF_BIRTH": "1972"}, ...])."""
+    if not isinstance(items, list):
+        return ()
+    return tuple(str(i[field]) for i in items if isinstance(i, dict) and i.get(field))
+
+
 def load_populations(data_dir: Path | None = None) -> list[Population]:
-    """The 50k synthetic negatives, the US Congress members and the UK political-donation parties."""
+    """The 50k synthetic negatives, the US Congress members and the UK political-donation parties.
+
+    Each party keeps the date of birth and nationality/country its file gives (screening sees them on a
+    declaration too): synthetic negatives have a full date and a country name, Congress members a birth year and
+    "us", donation parties a country code and no date.
+    """
     base = (data_dir or shared_data_dir()) / "populations"
     with (base / "synthetic_negatives_global.csv").open(newline="", encoding="utf-8") as fh:
-        synthetic = [(row["full_name"], "person") for row in csv.DictReader(fh)]
-    congress: list[tuple[str, str]] = []
+        synthetic = [
+            Party(
+                row["full_name"],
+                "person",
+                (row["date_of_birth"],) if row["date_of_birth"] else (),
+                (row["nationality"],) if row["nationality"] else (),
+            )
+            for row in csv.DictReader(fh)
+        ]
+    congress: list[Party] = []
     for record in _json_lines(base / "us_congress_senzing.json"):
         # Two records are positions ("United States senator", RECORD_TYPE null), not people: not parties.
         if record.get("RECORD_TYPE") != "PERSON":
@@ -64,13 +106,15 @@ def load_populations(data_dir: Path | None = None) -> list[Population]:
         names = record.get("NAMES")
         primary = [n["NAME_FULL"] for n in names if n.get("NAME_TYPE") == "PRIMARY"] if isinstance(names, list) else []
         if primary:
-            congress.append((str(primary[0]), "person"))
-    donations: list[tuple[str, str]] = []
+            dates = _values(record.get("DATES"), "DATE_OF_BIRTH")
+            congress.append(Party(str(primary[0]), "person", dates, _values(record.get("COUNTRIES"), "NATIONALITY")))
+    donations: list[Party] = []
     for entity in _json_lines(base / "uk_donations.ijson"):
         kind = UK_DONATION_KINDS.get(str(entity.get("schema")))
         props = entity.get("properties")
         if kind and isinstance(props, dict) and props.get("name"):
-            donations.append((str(props["name"][0]), kind))
+            countries = tuple(str(c) for c in props.get("country") or ())
+            donations.append(Party(str(props["name"][0]), kind, (), countries))
     return [
         Population("synthetic negatives (OpenSanctions)", synthetic),
         Population("US Congress members", congress),
@@ -84,25 +128,21 @@ def registry_names(data_dir: Path | None = None) -> list[str]:
         return sorted({row["name"] for row in csv.DictReader(fh)})
 
 
-def per_name(screen: ScreenFn) -> ScreenMany:
-    """The batch form of a one-name screen."""
-    return lambda names, kind: [screen(name, kind) for name in names]
-
-
-def rapidfuzz_screen(names: Sequence[str], threshold: float, workers: int = 2, block: int = 256) -> ScreenMany:
+def rapidfuzz_screen(names: Sequence[str], threshold: float, workers: int = 2, block: int = 256) -> Screen:
     """Baseline screen: flagged iff token_sort_ratio (lower-cased) >= threshold against ANY registry name.
 
-    process.cdist in blocks of queries rather than extractOne per query: same scorer and cutoff, but cdist runs
-    on `workers` threads and was ~30x faster here (extractOne has no workers option). float32, not uint8, so
-    scores are not rounded across the threshold; the threshold is cast the same way so equal values stay equal.
+    Names only: the baseline has no use for dates or countries. process.cdist in blocks of queries rather than
+    extractOne per query: same scorer and cutoff, but cdist runs on `workers` threads and was ~30x faster here
+    (extractOne has no workers option). float32, not uint8, so scores are not rounded across the threshold; the
+    threshold is cast the same way so equal values stay equal.
     """
     choices = sorted({n.lower() for n in names})
     cutoff = np.float32(threshold)
 
-    def screen_many(queries: Sequence[str], kind: str) -> list[bool]:
-        flagged: list[bool] = []
-        for start in range(0, len(queries), block):
-            batch = [q.lower() for q in queries[start : start + block]]
+    def screen(parties: Sequence[Party]) -> list[Flag | None]:
+        flags: list[Flag | None] = []
+        for start in range(0, len(parties), block):
+            batch = [p.name.lower() for p in parties[start : start + block]]
             matrix = process.cdist(
                 batch,
                 choices,
@@ -111,28 +151,86 @@ def rapidfuzz_screen(names: Sequence[str], threshold: float, workers: int = 2, b
                 dtype=np.float32,
                 workers=workers,
             )
-            flagged.extend(bool(hit) for hit in matrix.max(axis=1) >= cutoff)
-        return flagged
+            best = matrix.argmax(axis=1)
+            scores = matrix[np.arange(len(batch)), best]
+            flags.extend(
+                Flag(choices[j], float(s)) if s >= cutoff else None
+                for j, s in zip(best.tolist(), scores.tolist(), strict=True)
+            )
+        return flags
 
-    return screen_many
+    return screen
 
 
-def resolver_screen() -> ScreenMany | None:
-    """HOOK for the resolver's in-process screen; None until it exists, and the report says it was not measured.
+class ResolverScreen:
+    """The resolver in process: `Matcher.resolve` at the shipped default threshold, over the full latest registry.
 
-    Once the resolver can resolve one party in-process, return its flag at the shipped default threshold, e.g.
-    `return per_name(lambda name, kind: bool(resolve(name, schema=...).matches))` (or a batch form if it has one).
+    Flagged iff resolve returns a match; the flag names the best match's registry name and its match weight. The
+    registry is ingested and the matcher built on first use (about 20 s), so building the report without the
+    populations costs nothing.
     """
-    return None
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.data_dir = data_dir or shared_data_dir()
+        self._matcher: Matcher | None = None
+        self.description = ""
+        self.candidates = 0  # registry names scored over every party screened
+        self.capped = 0  # blocks skipped for being over the cap, over every party
+        self.screened = 0
+
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            from benchmarks.bench_resolve import code_digest, latest_rows
+            from resolver.logs import configure_logging
+            from resolver.matching.engine import Matcher
+            from resolver.model.artefact import load_artefact
+
+            configure_logging("auto", "warning")  # ingest logs to stderr: stdout carries the markdown report
+
+            rows, info = latest_rows(self.data_dir)
+            artefact = load_artefact()
+            self._matcher = Matcher(rows, artefact)
+            self.description = (
+                f"resolver sources {code_digest()}, model {artefact.version}, "
+                f"shipped threshold match weight {artefact.threshold_match_weight:g}, "
+                f"block cap {self._matcher.block_cap:,}; registry: the latest version of every shared source "
+                f"({info['rows']:,} names of {info['entities']:,} entities, snapshot {info['snapshot_digest'][:12]})"
+            )
+        return self._matcher
+
+    def __call__(self, parties: Sequence[Party]) -> list[Flag | None]:
+        from resolver.matching.engine import Query
+
+        matcher = self.matcher()
+        flags: list[Flag | None] = []
+        for i, party in enumerate(parties):
+            query = Query(party.name, kind=party.kind, birth_dates=party.birth_dates, countries=party.countries)
+            matches, stats = matcher.resolve(query, limit=1, explain=False)
+            self.candidates += stats.candidates
+            self.capped += stats.capped_keys
+            flags.append(Flag(matches[0].matched_name, matches[0].match_weight) if matches else None)
+            if (i + 1) % 10_000 == 0:
+                print(f"resolver: {i + 1:,} of {len(parties):,} screened", file=sys.stderr, flush=True)
+        self.screened += len(parties)
+        return flags
 
 
-def flag_rates(screen_many: ScreenMany, populations: Sequence[Population], examples: int = 3) -> list[FlagRate]:
-    """Flagged counts per population and kind of party."""
+def resolver_screen(data_dir: Path | None = None) -> ResolverScreen:
+    """The resolver's in-process screen at its shipped default threshold (see ResolverScreen)."""
+    return ResolverScreen(data_dir)
+
+
+def flag_rates(screen: Screen, populations: Sequence[Population], examples: int = 10) -> list[FlagRate]:
+    """Flagged counts per population and kind of party, with the `examples` highest-scoring flags."""
     rates: list[FlagRate] = []
     for population in populations:
-        for kind in sorted({k for _, k in population.parties}):
-            names = [n for n, k in population.parties if k == kind]
-            flags = screen_many(names, kind)
-            hits = [n for n, f in zip(names, flags, strict=True) if f]
-            rates.append(FlagRate(population.name, kind, len(names), len(hits), hits[:examples]))
+        for kind in sorted({p.kind for p in population.parties}):
+            parties = [p for p in population.parties if p.kind == kind]
+            flags = screen(parties)
+            hits = sorted(
+                ((p.name, f) for p, f in zip(parties, flags, strict=True) if f is not None),
+                key=lambda hit: (-hit[1].score, hit[0]),
+            )
+            shown = [f"{name} → {flag.matched} ({flag.score:.4g})" for name, flag in hits[:examples]]
+            rates.append(FlagRate(population.name, kind, len(parties), len(hits), shown))
     return rates

@@ -212,13 +212,11 @@ def cross_script_table(results: Sequence[Scored], data_dir: Path, point: str) ->
 
 
 def population_table(
-    screens: Sequence[tuple[str, pop.ScreenMany | None]], populations: Sequence[pop.Population]
+    screens: Sequence[tuple[str, pop.Screen]], populations: Sequence[pop.Population]
 ) -> tuple[str, dict[str, float]]:
     timings: dict[str, float] = {}
     measured: dict[str, list[pop.FlagRate]] = {}
     for name, screen in screens:
-        if screen is None:
-            continue
         started = time.perf_counter()
         log(f"populations: screening with {name}")
         measured[name] = pop.flag_rates(screen, populations)
@@ -229,19 +227,18 @@ def population_table(
         "|---|---|---|" + "---|" * len(screens),
     ]
     for i, rate in enumerate(base):
-        cells = []
-        for name, _ in screens:
-            r = measured[name][i] if name in measured else None
-            cells.append(f"{r.flagged:,} ({pct(r.flagged, r.screened)})" if r else "not measured")
+        cells = [f"{r.flagged:,} ({100 * r.rate:.2f}%)" for r in (measured[name][i] for name, _ in screens)]
         out.append(f"| {rate.population} | {rate.kind} | {rate.screened:,} | " + " | ".join(cells) + " |")
-    examples = [
-        f"- {name}, {r.population} ({r.kind}): " + "; ".join(r.examples)
-        for name, rates in measured.items()
-        for r in rates
-        if r.examples
-    ]
-    if examples:
-        out += ["", "First flagged names:", "", *examples]
+    totals = [sum(r.flagged for r in measured[name]) for name, _ in screens]
+    screened = sum(r.screened for r in base)
+    out.append(
+        f"| **all** | | {screened:,} | " + " | ".join(f"{t:,} ({100 * t / screened:.2f}%)" for t in totals) + " |"
+    )
+    for name, rates in measured.items():
+        for r in rates:
+            if r.examples:
+                out += ["", f"{name}, {r.population} ({r.kind}): highest-scoring flags, query → registry name (score):"]
+                out += [""] + [f"- {e}" for e in r.examples]
     return "\n".join(out), timings
 
 
@@ -254,22 +251,28 @@ def populations_section(
         populations = [pop.Population(p.name, p.parties[:sample]) for p in populations]
     names = pop.registry_names(data_dir)
     t = baseline.threshold(point)
-    screens: list[tuple[str, pop.ScreenMany | None]] = [
+    resolver = pop.resolver_screen(data_dir)
+    screens: list[tuple[str, pop.Screen]] = [
         (f"token_sort_ratio >= {fmt_threshold(t)}", pop.rapidfuzz_screen(names, t)),
-        ("resolver", pop.resolver_screen()),
+        ("resolver", resolver),
     ]
     table, screen_times = population_table(screens, populations)
     for name, seconds in screen_times.items():
         timings[f"populations: {name}"] = seconds
     timings["populations: load"] = time.perf_counter() - started - sum(screen_times.values())
     best_f1 = baseline.threshold(BEST_F1)
+    per_party = resolver.candidates / resolver.screened if resolver.screened else float("nan")
     return (
         f"A party is flagged by the baseline if token_sort_ratio (lower-cased) reaches its {point} threshold "
         f"({fmt_threshold(t)}) against ANY of the {len({n.lower() for n in names}):,} distinct registry names in "
         f"name_variant_groups.csv, whatever the kind (at its best-F1 threshold, {fmt_threshold(best_f1)}, "
-        f"{'every party would be flagged' if best_f1 <= 0 else 'it was not run'}). The resolver's column stays "
-        '"not measured" until `resolver_screen()` in benchmarks/accuracy/populations.py returns its in-process '
-        "screen.\n\n" + table
+        f"{'every party would be flagged' if best_f1 <= 0 else 'it was not run'}); it sees names only. "
+        "The resolver is flagged when `Matcher.resolve` returns a match at its shipped default threshold "
+        f"({resolver.description}); it is given each party's name, kind, and the date of birth and "
+        "nationality/country its file states (synthetic negatives: full date and country name; Congress: birth "
+        "year and `us`; donations: country code). It scored "
+        f"{per_party:,.0f} registry names per party on average and skipped {resolver.capped:,} over-cap blocks "
+        f"in all. Issue target: at most 0.5% of the synthetic negatives flagged.\n\n" + table
     )
 
 

@@ -72,6 +72,13 @@ def run_training(
     if tune_negatives is not None:
         threshold, note = _raise_for_false_alarms(model, tf, rows, tune_negatives, threshold, max_flagged)
         source += f"; {note}"
+    ceiling = same_words_weight(model) - 1e-6
+    if threshold > ceiling:
+        threshold = ceiling
+        source += (
+            f"; capped at {ceiling:.6f} so that a name that is, word for word, a listed name is always flagged "
+            "(a screening rule: the officer must see it, whatever the tuning data say)"
+        )
     return write_artefact(
         out,
         model,
@@ -133,3 +140,12 @@ def _raise_for_false_alarms(
         f"raised to flag <= {max_flagged:.2%} of {len(parties)} parties of {negatives.name} "
         f"({flagged} flagged, {len(best)} at the pair threshold)"
     )
+
+
+def same_words_weight(model: dict[str, Any]) -> float:
+    """The weight of a name-only pair whose words are those of a listed name, in any order: the
+    prior plus the "same words, any order" level (term frequencies aside)."""
+    scorer = CompiledModel(model, {column: {} for column in tf_columns(model)})
+    name = next(c for c in scorer.comparisons if c.name == "name")
+    level = next(lv for lv in name.levels if lv.similarity_floor == ("name_sorted", 1.0))
+    return scorer.prior_weight + level.weight

@@ -115,7 +115,8 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     distinct = list(dict.fromkeys(words))
     tokens = tuple(t for t in distinct if not is_stopword(t)) or tuple(distinct)
     keys = sorted(k for k in (_metaphone(t) for t in tokens) if k)
-    skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in tokens if t.isalpha()) if len(k) >= 2))
+    # three consonants or more: shorter skeletons ("ng" from "ying") match unrelated romanised syllables
+    skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in tokens if t.isalpha()) if len(k) >= 3))
     return NameFeatures(
         norm=" ".join(words),
         sorted=" ".join(sorted(words)),
