@@ -16,22 +16,16 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.accuracy.split import heldout_names, load_pairs, shared_data_dir
+from benchmarks.accuracy.split import heldout_names, is_tuning_negative, load_pairs, shared_data_dir
 from benchmarks.registry_files import latest_registry_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = {"person": "Person", "organization": "Organization", "vessel": "Vessel", "aircraft": "Airplane"}
-
-
-def is_tuning_negative(full_name: str) -> bool:
-    """Half the synthetic negatives tune the threshold; the other half is for the benchmark only."""
-    return int(hashlib.sha256(full_name.encode("utf-8")).hexdigest(), 16) % 2 == 0
 
 
 def tuning_negatives(data: Path) -> list[dict[str, str]]:

@@ -97,3 +97,8 @@ def heldout_names(data_dir: Path | None = None) -> set[str]:
     path = (data_dir or shared_data_dir()) / GROUPS_FILE
     with path.open(newline="", encoding="utf-8") as fh:
         return {row["name"] for row in csv.DictReader(fh) if is_heldout(row["group_id"])}
+
+
+def is_tuning_negative(full_name: str) -> bool:
+    """Half the synthetic negatives tune the threshold; the other half is for the benchmark only."""
+    return int(hashlib.sha256(full_name.encode("utf-8")).hexdigest(), 16) % 2 == 0
