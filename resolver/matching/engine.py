@@ -140,12 +140,21 @@ class Matcher:
         if floors is None:
             return all_ids
         keep = np.zeros(len(ids), dtype=bool)
-        for column, floor in floors:
+        for kind, column, floor in floors:
+            if kind != "jw":
+                continue
             values = self.rows.columns[column]
             scores = process.cdist(
                 [qrow[column]], [values[i] for i in all_ids], scorer=JaroWinkler.similarity, dtype=np.float64
             )[0]
             keep |= scores >= floor
+        for kind, column, floor in floors:
+            if kind != "overlap" or qrow[column] is None:
+                continue
+            mine, values = set(qrow[column]), self.rows.columns[column]
+            for j in np.flatnonzero(~keep).tolist():
+                theirs = values[all_ids[j]]
+                keep[j] = theirs is not None and len(mine.intersection(theirs)) >= floor
         kept: list[int] = ids[keep].tolist()
         return kept
 

@@ -133,12 +133,24 @@ _EXACT = re.compile(rf"^{_C} = {_R}$")
 _JW = re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$")
 
 
-def similarity_floor(sql: str) -> tuple[str, float] | None:
+# A floor: ("jw", column, s) — the level holds only if Jaro-Winkler(column) >= s (exact match: 1.0);
+# ("overlap", column, n) — only if the two lists share at least n items.
+Floor = tuple[str, str, float]
+_SUBSET = re.compile(
+    rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND ARRAY_LENGTH\(ARRAY_INTERSECT"
+)
+_OVERLAP = re.compile(rf"^array_length\(list_intersect\({_C}, {_R}\)\) >= (?P<n>\d+)$")
+
+
+def similarity_floor(sql: str) -> Floor | None:
+    """A cheap necessary condition for a level, or None when there is none."""
     condition = " ".join(sql.split())
     if match := _EXACT.match(condition):
-        return match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
+        return "jw", match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
     if match := _JW.match(condition):
-        return match["col"], float(match["t"])
+        return "jw", match["col"], float(match["t"])
+    if (match := _SUBSET.match(condition)) or (match := _OVERLAP.match(condition)):
+        return "overlap", match["col"], float(match["n"])  # all of the shorter list (>= n) is shared
     return None
 
 
@@ -166,9 +178,9 @@ class Level:
     weight: float  # log2(m/u), as Splink computes it; 0 for the null level
     test: Test
     tf: TermFrequency | None
-    # (column, s): the level can hold only when Jaro-Winkler(column) >= s (exact match: s = 1.0);
-    # None when the level's condition gives no such bound
-    similarity_floor: tuple[str, float] | None = None
+    # a necessary condition of the level that can be checked for many candidates at once (see Floor);
+    # None when the level's condition gives none
+    similarity_floor: Floor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,12 +316,12 @@ class CompiledModel:
         return Plan(live, self.prior_weight + sum(c.reachable[0] for c in live))
 
     @staticmethod
-    def similarity_floors(comparison: Comparison, need: float) -> list[tuple[str, float]] | None:
-        """For a comparison that must add at least ``need``: string-similarity floors one of which a
-        candidate must pass to reach it, or None when no such bound holds. A level is reachable when
-        its ``reachable`` is >= need; if every reachable level is an exact or Jaro-Winkler level,
-        a candidate below all their floors cannot reach ``need`` (exact, not a heuristic)."""
-        floors: dict[str, float] = {}
+    def similarity_floors(comparison: Comparison, need: float) -> list[Floor] | None:
+        """For a comparison that must add at least ``need``: floors one of which a candidate must pass to
+        reach it, or None when no such bound holds. A level is reachable when its ``reachable`` is >= need;
+        if every reachable level has a floor, a candidate below all of them cannot reach ``need`` (exact,
+        not a heuristic)."""
+        floors: dict[tuple[str, str], float] = {}
         for level, reachable in zip(comparison.levels, comparison.reachable, strict=True):
             if reachable < need:
                 break
@@ -317,9 +329,9 @@ class CompiledModel:
                 continue  # the null level adds 0
             if level.similarity_floor is None:
                 return None
-            column, floor = level.similarity_floor
-            floors[column] = min(floor, floors.get(column, floor))
-        return sorted(floors.items())
+            kind, column, floor = level.similarity_floor
+            floors[(kind, column)] = min(floor, floors.get((kind, column), floor))
+        return [(kind, column, floor) for (kind, column), floor in sorted(floors.items())]
 
     def weight_if_at_least(self, query: Row, candidate: Row, cut: float, plan: Plan | None = None) -> float | None:
         """The pair's weight when it is >= cut, else None. Exact: a pair is dropped only when no level

@@ -147,5 +147,5 @@ def same_words_weight(model: dict[str, Any]) -> float:
     prior plus the "same words, any order" level (term frequencies aside)."""
     scorer = CompiledModel(model, {column: {} for column in tf_columns(model)})
     name = next(c for c in scorer.comparisons if c.name == "name")
-    level = next(lv for lv in name.levels if lv.similarity_floor == ("name_sorted", 1.0))
+    level = next(lv for lv in name.levels if lv.similarity_floor == ("jw", "name_sorted", 1.0))
     return scorer.prior_weight + level.weight
