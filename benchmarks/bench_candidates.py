@@ -90,7 +90,9 @@ def run(
     capped_keys = keys_present = 0
     started = time.perf_counter()
     for i, keys in enumerate(query_keys):
-        result = index.candidates([k for k in keys if key_set.keep(k)], cap=cap if key_set.capped else None)
+        result = index.candidates(
+            [k for k in keys if key_set.keep(k)], cap=cap if key_set.capped else None, pair_capped=key_set.capped
+        )
         ids = result.ids
         candidates[i] = ids.size
         capped_queries[i] = bool(result.capped)

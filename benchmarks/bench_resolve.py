@@ -328,7 +328,7 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     def index_only(i: int) -> None:
         name, kind, _ = queries[i]
         index_candidates[i] = len(
-            matcher.index.candidates(prepare_name(name, kind).index_keys(), cap=matcher.block_cap)
+            matcher.index.candidates(prepare_name(name, kind).index_keys(), cap=matcher.block_cap, pair_capped=True)
         )
 
     timings = {

@@ -172,7 +172,7 @@ class Matcher:
             if plan.ceiling < cut:
                 continue  # nothing this query states could reach the threshold
             keys = prepare_name(qrow["name"], query.kind).index_keys()
-            found = self.index.candidates(keys, cap=self.block_cap)
+            found = self.index.candidates(keys, cap=self.block_cap, pair_capped=True)
             capped += len(found.capped)
             ids = self._prefilter(qrow, plan, cut, found.ids)
             for rid in ids:

@@ -318,17 +318,33 @@ class CandidateIndex:
         np.not_equal(ids[1:], ids[:-1], out=keep[1:])
         return ids[keep]
 
-    def candidates(self, keys: Iterable[str], cap: int | None = None) -> CandidateSet:
+    def candidates(self, keys: Iterable[str], cap: int | None = None, *, pair_capped: bool = False) -> CandidateSet:
         """Records sharing at least one of ``keys``; blocks larger than ``cap`` are skipped and reported.
 
-        Keys absent from the index are ignored; a key given twice counts once.
+        Keys absent from the index are ignored; a key given twice counts once. With ``pair_capped``,
+        the records in two capped blocks at once ("muhammad" and "hussein") are candidates too, when
+        that intersection is within the cap: a name made only of common words still finds its peers.
         """
         distinct = _distinct(keys)
         if not distinct:
             return CandidateSet(_EMPTY_IDS)
         used, capped, capped_sizes = self._blocks(distinct, cap)
-        ids = self._union([block for _, block in used])
+        blocks = [block for _, block in used]
+        if pair_capped and cap is not None and len(capped) >= 2:
+            blocks += self._capped_pairs(capped, cap)
+        ids = self._union(blocks)
         return CandidateSet(ids, capped, capped_sizes, len(used))
+
+    def _capped_pairs(self, capped: Sequence[str], cap: int, most: int = 6) -> list[RecordIds]:
+        """Intersections of pairs of capped blocks that fit the cap (the smallest blocks first)."""
+        blocks = sorted((self.block(key) for key in capped), key=len)[:most]
+        out = []
+        for i in range(len(blocks)):
+            for j in range(i + 1, len(blocks)):
+                both = np.intersect1d(blocks[i], blocks[j], assume_unique=True)
+                if 0 < both.size <= cap:
+                    out.append(both)
+        return out
 
     def candidates_by_key(self, keys: Iterable[str], cap: int | None = None) -> KeyedCandidateSet:
         """``candidates``, plus which query keys each candidate shares (``hits``)."""

@@ -47,6 +47,11 @@ class NameFeatures:
         keys = []
         if self.sorted:
             keys.append("s:" + self.sorted)
+            joined = self.sorted.replace(" ", "")
+            if len(joined) >= 6:
+                # the start of the sorted, joined name: catches split/joined words ("AERO CONTINENT" /
+                # "AEROCONTINENTE") and names whose only long word is generic ("HALS-/GALS-DEVELOPMENT")
+                keys.append("f:" + joined[:10])
             if " " not in self.sorted:
                 keys.append("j:" + self.sorted)  # a one-word name meets the joined form of a spaced one
         if self.phonetic:

@@ -57,7 +57,8 @@ def test_pruned_search_equals_full_scoring_of_the_candidates(matcher: Matcher) -
     for query in (Query("Banco Nacional de Cuba", "organization", countries=["cu"]), Query("Ali Mohammed")):
         found, _ = matcher.resolve(query, limit=10_000, explain=False)
         qrow = matcher._query_rows(query)[0]
-        candidates = matcher.index.candidates(prepare_name(query.name, query.kind).index_keys(), cap=matcher.block_cap)
+        keys = prepare_name(query.name, query.kind).index_keys()
+        candidates = matcher.index.candidates(keys, cap=matcher.block_cap, pair_capped=True)
         full: dict[str, float] = {}
         for i in candidates.ids.tolist():
             w = matcher.scorer.weight(qrow, matcher.rows.row(i))

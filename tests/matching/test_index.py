@@ -321,3 +321,14 @@ def test_concurrent_readers(data: tuple[list[list[str]], list[str], CandidateInd
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert all(pool.map(run, range(0, 300, 20)))
+
+
+def test_pair_capped_adds_the_records_in_two_capped_blocks() -> None:
+    # records 0-9 hold "a" and "b" (both common); 10-29 only "a"; 30-49 only "b"; 50 holds "c"
+    keys = [["a", "b"]] * 10 + [["a"]] * 20 + [["b"]] * 20 + [["c"]]
+    index = CandidateIndex.from_key_lists(keys)
+    plain = index.candidates(["a", "b", "c"], cap=15)
+    assert plain.ids.tolist() == [50] and set(plain.capped) == {"a", "b"}
+    paired = index.candidates(["a", "b", "c"], cap=15, pair_capped=True)
+    assert paired.ids.tolist() == [*range(10), 50]  # the intersection (10 records) fits the cap
+    assert index.candidates(["a", "b"], cap=5, pair_capped=True).ids.tolist() == []  # 10 > 5: still capped
