@@ -13,6 +13,7 @@ from resolver.matching.scorer import CompiledModel, probability
 from resolver.model.artefact import ModelArtefact
 from resolver.model.features import model_row
 from resolver.registry.errors import IngestError
+from resolver.registry.parsers._common import read_text
 
 # FollowTheMoney schema names (as the benchmark files use them) → the resolver's entity kinds.
 SCHEMA_KINDS: dict[str, str | None] = {
@@ -68,8 +69,6 @@ def score_pair(
 
 
 def read_pairs(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    from resolver.registry.parsers._common import read_text
-
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED if c not in header]

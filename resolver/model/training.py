@@ -44,7 +44,10 @@ def run_training(
     tune_negatives: Path | None = None,
     max_flagged: float = 0.004,
 ) -> ModelArtefact:
+    # Every input file is read before training starts: a bad line fails in seconds, not after it.
     held_out = _held_out(exclude_names) if exclude_names else set()
+    labelled = read_labelled_pairs(tune_pairs) if tune_pairs is not None else None
+    parties = read_parties(tune_negatives) if tune_negatives is not None else None
 
     def exclude(names: list[str]) -> bool:
         return any(prepare_name(n).norm in held_out for n in names)
@@ -53,24 +56,17 @@ def run_training(
     model = train(rows, entities=info["entities"], u_max_pairs=u_max_pairs, seed=seed)
     tf = {column: tf_table(rows, column) for column in tf_columns(model)}
     threshold, source = 0.0, "default: match weight 0 (even odds), no labelled pairs given"
-    if tune_pairs is not None:
+    if tune_pairs is not None and labelled is not None:
         scorer = CompiledModel(model, tf)
-        weights, labels = [], []
-        for line, row in read_pairs(tune_pairs):
-            if row.get("label") not in ("0", "1"):
-                raise IngestError(tune_pairs, f"line {line}", f"label must be 0 or 1, not {row.get('label')!r}")
-            left, right = pair_rows(row, line, tune_pairs)
-            if left["name_norm"] is None or right["name_norm"] is None:
-                continue
-            weights.append(scorer.weight(left, right))
-            labels.append(row["label"] == "1")
+        weights = [scorer.weight(left, right) for left, right, _ in labelled]
+        labels = [label for _, _, label in labelled]
         threshold, recall, fpr = threshold_at_fpr(weights, labels, max_fpr)
         source = (
             f"lowest weight flagging <= {max_fpr:.1%} of the {labels.count(False)} non-matching pairs of "
             f"{tune_pairs.name} (recall {recall:.4f}, false-positive rate {fpr:.4f})"
         )
-    if tune_negatives is not None:
-        threshold, note = _raise_for_false_alarms(model, tf, rows, tune_negatives, threshold, max_flagged)
+    if tune_negatives is not None and parties is not None:
+        threshold, note = _raise_for_false_alarms(model, tf, rows, parties, tune_negatives.name, threshold, max_flagged)
         source += f"; {note}"
     ceiling = same_words_weight(model) - 1e-6
     if threshold > ceiling:
@@ -99,6 +95,19 @@ def run_training(
     )
 
 
+def read_labelled_pairs(path: Path) -> list[tuple[dict[str, Any], dict[str, Any], bool]]:
+    """(left row, right row, is a match) for each pair of a CSV with name1, name2, label (0/1); pairs
+    where a name has no letters or digits are left out (they cannot be scored)."""
+    out = []
+    for line, row in read_pairs(path):
+        if row.get("label") not in ("0", "1"):
+            raise IngestError(path, f"line {line}", f"label must be 0 or 1, not {row.get('label')!r}")
+        left, right = pair_rows(row, line, path)
+        if left["name_norm"] is not None and right["name_norm"] is not None:
+            out.append((left, right, row["label"] == "1"))
+    return out
+
+
 def read_parties(path: Path) -> list[Query]:
     """A CSV of parties (columns name, and optionally kind, birth_date, country)."""
     parties = []
@@ -118,13 +127,13 @@ def _raise_for_false_alarms(
     model: dict[str, Any],
     tf: dict[str, dict[Any, float]],
     rows: list[dict[str, Any]],
-    negatives: Path,
+    parties: list[Query],
+    file_name: str,
     threshold: float,
     max_flagged: float,
 ) -> tuple[float, str]:
     """Raise the threshold until at most ``max_flagged`` of a population that is on no list (e.g. the
     tuning half of a synthetic-negatives file) would be flagged against the training registry."""
-    parties = read_parties(negatives)
     artefact = ModelArtefact(model, "provisional", threshold, {}, tf)
     matcher = Matcher(rows, artefact)
     best = []
@@ -137,7 +146,7 @@ def _raise_for_false_alarms(
         threshold = sorted(best, reverse=True)[allowed] + 1e-6
     flagged = sum(1 for w in best if w >= threshold)
     return threshold, (
-        f"raised to flag <= {max_flagged:.2%} of {len(parties)} parties of {negatives.name} "
+        f"raised to flag <= {max_flagged:.2%} of {len(parties)} parties of {file_name} "
         f"({flagged} flagged, {len(best)} at the pair threshold)"
     )
 
