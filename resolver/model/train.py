@@ -129,7 +129,11 @@ def train(rows: list[dict[str, Any]], *, entities: int, u_max_pairs: float = 5e6
     )
     linker.training.estimate_m_from_pairwise_labels(labels)  # type: ignore[no-untyped-call]
     log.info("trained", rows=len(rows), entities=entities, label_pairs=len(pairs), prior=prior)
-    return monotone_name_weights(with_exact_copies(declare_m(linker.misc.save_model_to_json())))
+    model = linker.misc.save_model_to_json()
+    # Splink stamps a random id on each linker; left in, the same training would never give the same
+    # artefact bytes (and version). It is not a parameter of the model.
+    model.pop("linker_uid", None)
+    return monotone_name_weights(with_exact_copies(declare_m(model)))
 
 
 def with_exact_copies(model: dict[str, Any], share: float = EXACT_COPY_SHARE) -> dict[str, Any]:
