@@ -66,7 +66,9 @@ def model_row(
         "name_sorted": f.sorted,
         "name_tokens": _list(f.blocking_tokens()),
         "name_phonetic": f.phonetic,
-        "name_skeleton": " ".join(sorted(f.skeleton)) or None,
+        # one consonant skeleton ("hng", "mhmd") is shared by thousands of unrelated names: the
+        # whole-skeleton level needs two words or more
+        "name_skeleton": " ".join(sorted(f.skeleton)) if len(f.skeleton) >= 2 else None,
         "name_skeleton_tokens": _list(f.skeleton),
         "legal_form": f.legal_form,
         "kind": kind,

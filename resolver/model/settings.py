@@ -32,15 +32,23 @@ SUBSET_SQL = (
 
 def aligned_words_sql(threshold: float, column: str = "name_tokens") -> str:
     """Each word of the shorter name (2 or more words) paired with its most similar word of the other
-    name; the mean Jaro-Winkler of those pairs >= threshold. Order-free, unlike Jaro-Winkler on sorted
-    words, which breaks when a spelling moves a word in the sort ("alexandr" / "oleksandr")."""
+    name; the mean Jaro-Winkler of those pairs >= threshold, and no two words paired with the same one.
+    Order-free, unlike Jaro-Winkler on sorted words, which breaks when a spelling moves a word in the
+    sort ("alexandr" / "oleksandr"). One-to-one, because "Mohammad Mohammadi" must not align with
+    "Barbro Fredrik Mohammadi" by pairing both its words with "mohammadi"."""
     left, right = f'"{column}_l"', f'"{column}_r"'
     shorter_first = f"ARRAY_LENGTH({left}) <= ARRAY_LENGTH({right})"
+    short = f"CASE WHEN {shorter_first} THEN {left} ELSE {right} END"
+    similarities = (
+        f"list_transform(CASE WHEN {shorter_first} THEN {right} ELSE {left} END, "
+        "lambda y: jaro_winkler_similarity(x, y))"
+    )
+    least = f"LEAST(ARRAY_LENGTH({left}), ARRAY_LENGTH({right}))"
     return (
-        f"LEAST(ARRAY_LENGTH({left}), ARRAY_LENGTH({right})) >= 2 AND "
-        f"list_avg(list_transform(CASE WHEN {shorter_first} THEN {left} ELSE {right} END, "
-        f"lambda x: list_max(list_transform(CASE WHEN {shorter_first} THEN {right} ELSE {left} END, "
-        f"lambda y: jaro_winkler_similarity(x, y))))) >= {threshold}"
+        f"{least} >= 2 AND "
+        f"list_avg(list_transform({short}, lambda x: list_max({similarities}))) >= {threshold} AND "
+        f"ARRAY_LENGTH(list_distinct(list_transform({short}, "
+        f"lambda x: list_position({similarities}, list_max({similarities}))))) = {least}"
     )
 
 

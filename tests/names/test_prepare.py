@@ -52,12 +52,19 @@ def test_homoglyphs_invisible_characters_and_full_width_forms() -> None:
     ("name", "expected"),
     [
         ("محسن حجتی", "mhsn hjty"),  # Arabic script (Persian)
-        ("习近平", "xi jin ping"),
+        ("习近平", "xi jinping"),  # a Han name written alone: surname, then the given name as one word
+        ("李明", "li ming"),
         ("Ψηφιακή Ελλάδα", "psifiaki ellada"),
     ],
 )
 def test_other_scripts_are_transliterated(name: str, expected: str) -> None:
     assert prepare_name(name).norm == expected
+
+
+def test_han_name_parts_are_one_word_each() -> None:
+    # Per-syllable words would let any two Chinese names align on shared syllables ("jian", "hong")
+    assert prepare_name("志遠 建宏 潘").tokens == ("zhiyuan", "jianhong", "pan")
+    assert prepare_name("习近平").sorted == prepare_name("XI Jinping").sorted
 
 
 @pytest.mark.parametrize("name", ["", "   ", "\x00\x01\x02", "\u200b\u200b", "---", None])
