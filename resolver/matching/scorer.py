@@ -77,9 +77,13 @@ def _aligned(col: str, n: int, threshold: float) -> Test:
         short, long_ = (a, b) if len(a) <= len(b) else (b, a)
         # DuckDB's list_avg sums in list order and divides once; so does this
         total = 0.0
+        partners = set()
         for x in short:
-            total += max(similarity(x, y) for y in long_)
-        return total / len(short) >= threshold
+            scores = [similarity(x, y) for y in long_]
+            best = max(scores)
+            total += best
+            partners.add(scores.index(best))  # list_position: the first word at the maximum
+        return total / len(short) >= threshold and len(partners) == len(short)
 
     return test
 
@@ -118,7 +122,12 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
             rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND "
             rf"list_avg\(list_transform\({_SHORT.format(a=_L, b=_R)}, "
             rf"lambda x: list_max\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
-            rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\) >= (?P<t>[0-9.]+)$"
+            rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\) >= (?P<t>[0-9.]+) AND "
+            rf"ARRAY_LENGTH\(list_distinct\(list_transform\({_SHORT.format(a=_L, b=_R)}, "
+            rf"lambda x: list_position\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
+            rf"lambda y: jaro_winkler_similarity\(x, y\)\), list_max\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
+            rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\)\)\) = "
+            rf"LEAST\(ARRAY_LENGTH\({_L}\), ARRAY_LENGTH\({_R}\)\)$"
         ),
         lambda m: _aligned(m["col"], int(m["n"]), float(m["t"])),
     ),
