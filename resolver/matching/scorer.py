@@ -77,7 +77,7 @@ def _aligned(col: str, n: int, threshold: float) -> Test:
         short, long_ = (a, b) if len(a) <= len(b) else (b, a)
         # DuckDB's list_avg sums in list order and divides once; so does this
         total = 0.0
-        partners = set()
+        partners: set[int] = set()
         for x in short:
             scores = [similarity(x, y) for y in long_]
             best = max(scores)
