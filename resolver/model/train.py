@@ -18,9 +18,10 @@ from __future__ import annotations
 import copy
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import structlog
 from rapidfuzz import fuzz, process
@@ -33,51 +34,70 @@ from resolver.registry.store import RegistryStore
 log = structlog.get_logger(__name__)
 
 
+def iter_model_rows(
+    con: duckdb.DuckDBPyConnection, snap: int, exclude: Callable[[list[str]], bool] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Model rows for every (entity, name) of snapshot ``snap``, entity by entity: a generator, so a million-name
+    registry never has all its rows alive at once. ``exclude(names)`` drops whole entities (e.g. those holding a
+    held-out benchmark name)."""
+    members = "SELECT version_id FROM snapshot_sources WHERE snapshot_id = $snap"
+    detail: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for table, column in (("names", "name"), ("birth_dates", "date"), ("countries", "code"), ("identifiers", "value")):
+        rows = con.execute(
+            f"SELECT entity_id, {column} FROM {table} WHERE version_id IN ({members}) AND {column} IS NOT NULL "
+            f"ORDER BY entity_id, {column}",
+            {"snap": snap},
+        ).fetchall()
+        for entity_id, value in rows:
+            detail[entity_id][table].append(value)
+    entities = con.execute(
+        f"SELECT entity_id, kind FROM entities WHERE version_id IN ({members}) ORDER BY entity_id", {"snap": snap}
+    ).fetchall()
+    for entity_id, kind in entities:
+        d = detail.pop(entity_id, None) or defaultdict(list)
+        names = list(dict.fromkeys(d["names"]))
+        if exclude is not None and exclude(names):
+            continue
+        # One row per distinct normalised name: "OJSC SBERBANK OF RUSSIA" and "PUBLIC JOINT STOCK COMPANY SBERBANK
+        # OF RUSSIA" are one name to the model. Repeats would count one entity's name several times in the
+        # term frequencies and make its exact match look common.
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            row = model_row(
+                f"{entity_id}#{i}", entity_id, name, kind, d["birth_dates"], d["countries"], d["identifiers"]
+            )
+            if row["name_norm"] is not None and row["name_norm"] not in seen:
+                seen.add(row["name_norm"])
+                yield row
+
+
 def registry_rows(
     store: RegistryStore, snapshot: int | None = None, exclude: Callable[[list[str]], bool] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Model rows for every (entity, name) of a snapshot, and a description of what was read.
 
     ``exclude(names)`` drops whole entities (e.g. those holding a held-out benchmark name)."""
+    excluded = 0
+
+    def counting(names: list[str]) -> bool:
+        nonlocal excluded
+        drop = exclude is not None and exclude(names)
+        excluded += drop
+        return drop
+
     with store.connect(read_only=True) as con:
         snap = store.resolve_snapshot(con, snapshot)
-        members = "SELECT version_id FROM snapshot_sources WHERE snapshot_id = $snap"
-        entities = con.execute(
-            f"SELECT entity_id, kind FROM entities WHERE version_id IN ({members}) ORDER BY entity_id", {"snap": snap}
-        ).fetchall()
-        detail: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for table, column in (
-            ("names", "name"),
-            ("birth_dates", "date"),
-            ("countries", "code"),
-            ("identifiers", "value"),
-        ):
-            rows = con.execute(
-                f"SELECT entity_id, {column} FROM {table} WHERE version_id IN ({members}) AND {column} IS NOT NULL "
-                f"ORDER BY entity_id, {column}",
-                {"snap": snap},
-            ).fetchall()
-            for entity_id, value in rows:
-                detail[entity_id][table].append(value)
+        out = list(iter_model_rows(con, snap, counting))
+        (entities,) = con.execute(
+            "SELECT count(*) FROM entities WHERE version_id IN "
+            "(SELECT version_id FROM snapshot_sources WHERE snapshot_id = ?)",
+            [snap],
+        ).fetchone() or (0,)
         digest = con.execute("SELECT digest FROM snapshots WHERE snapshot_id = ?", [snap]).fetchone()
-    out: list[dict[str, Any]] = []
-    excluded = 0
-    for entity_id, kind in entities:
-        d = detail[entity_id]
-        names = list(dict.fromkeys(d["names"]))
-        if exclude is not None and exclude(names):
-            excluded += 1
-            continue
-        for i, name in enumerate(names):
-            row = model_row(
-                f"{entity_id}#{i}", entity_id, name, kind, d["birth_dates"], d["countries"], d["identifiers"]
-            )
-            if row["name_norm"] is not None:
-                out.append(row)
     info = {
         "snapshot_id": snap,
         "snapshot_digest": digest[0] if digest else None,
-        "entities": len(entities) - excluded,
+        "entities": entities - excluded,
         "entities_excluded": excluded,
         "rows": len(out),
     }
@@ -142,7 +162,11 @@ def with_exact_copies(model: dict[str, Any], share: float = EXACT_COPY_SHARE) ->
     name = next(c for c in model["comparisons"] if c["output_column_name"] == "name")
     levels = [lv for lv in name["comparison_levels"] if not lv.get("is_null_level")]
     for i, level in enumerate(levels):
-        level["m_probability"] = (share if i == 0 else 0.0) + (1 - share) * level["m_probability"]
+        learnt = level.get("m_probability")
+        if learnt is None and i > 0:
+            raise ValueError(f"no alias pair reached the name level {level.get('label_for_charts')!r}: no m for it")
+        # The exact level may have no learnt m: aliases are distinct once normalised (see iter_model_rows)
+        level["m_probability"] = (share if i == 0 else 0.0) + (1 - share) * (learnt or 0.0)
     return model
 
 
