@@ -1,0 +1,1 @@
+"""The gRPC service: server, handlers, authentication, audit."""
