@@ -120,6 +120,10 @@ class Relation:
     end_date: str | None = None
     role: str | None = None  # "Director", "spouse", "Linked To" ...
     relation_id: str | None = None  # the source's own id for the relation, if any
+    # Full entity ids ("gb_hmt:12345") when an end lives in ANOTHER source (an agency's corporate-registry edges
+    # pointing at list entries); they override subject_id / object_id, which are ids within this source.
+    subject_entity_id: str | None = None
+    object_entity_id: str | None = None
 
 
 @dataclass(slots=True)

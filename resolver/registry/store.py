@@ -180,7 +180,8 @@ def _rows(parsed: ParsedSource) -> dict[str, list[tuple[Any, ...]]]:
         rows["addresses"] += [(eid, a.full, a.street, a.city, a.postal_code, a.region, a.country) for a in e.addresses]
     rows["relations"] = [
         (
-            r.relation_id, f"{src}:{r.subject_id}", f"{src}:{r.object_id}" if r.object_id else None, r.object_name,
+            r.relation_id, r.subject_entity_id or f"{src}:{r.subject_id}",
+            r.object_entity_id or (f"{src}:{r.object_id}" if r.object_id else None), r.object_name,
             r.kind, r.percentage, r.percentage_min, r.percentage_max, r.start_date, r.end_date, r.role,
         )
         for r in parsed.relations

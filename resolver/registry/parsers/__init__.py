@@ -32,6 +32,9 @@ _MODULES = (
     "csl",
     "bis_dpl",
     "ftm",
+    "uk_psc",
+    "gleif_rr",
+    "ownership_csv",
     "watchlist",
     "ofac_csv",
 )
