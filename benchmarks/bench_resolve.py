@@ -9,7 +9,8 @@ Two registries, each in its own subprocess so that its RSS (VmRSS from /proc/sel
 - ``synthetic``: SYNTHETIC, the real rows plus made-up rows up to ``--synthetic-names``. Each made-up row copies a
   random real row (its kind, token count, legal form, dates of birth, countries) and replaces every word by a
   word drawn from the real words of the same kind at the same position (first / middle / last), so block sizes
-  and token frequencies grow as a registry ten times larger would, with names no list holds.
+  and token frequencies grow as a registry ten times larger would, with names no list holds. They are generated
+  one at a time while ``Matcher.from_rows`` reads them (its build time includes making them up).
 
 Queries (``--queries``, half and half): noisy variants of the registry's own names (one or two of: a typo, two
 tokens swapped, a token dropped, transliteration-like spellings such as v/w, ks/x, y/i, kh/h), given the kind of
@@ -37,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,32 +80,12 @@ def _status() -> dict[str, int]:
     return out
 
 
-def columns_bytes(columns: dict[str, list[Any]]) -> dict[str, int]:
-    """Deep size of the matcher's row columns, per column (lists, values, tuple items; shared strings once).
-
-    An estimate from sys.getsizeof, to say which columns the RSS goes to."""
-    from resolver.matching.engine import _INTERNED as interned  # the columns whose strings the matcher interns
-
-    seen: set[int] = set()
-    out: dict[str, int] = {}
-    for column, values in columns.items():
-        total = sys.getsizeof(values)
-        for value in values:
-            if value is None:
-                continue
-            if isinstance(value, tuple):
-                total += sys.getsizeof(value)
-                for item in value:
-                    if id(item) not in seen:  # interned strings are shared between rows: count them once
-                        seen.add(id(item))
-                        total += sys.getsizeof(item)
-            elif column in interned:
-                if id(value) not in seen:
-                    seen.add(id(value))
-                    total += sys.getsizeof(value)
-            else:
-                total += sys.getsizeof(value)
-        out[column] = total
+def columns_bytes(matcher: Any) -> dict[str, int]:
+    """Bytes of the matcher's row columns, per column (numpy arrays and UTF-8 buffers; the distinct values of
+    coded columns and the token vocabulary by sys.getsizeof), plus its term-frequency tables."""
+    out: dict[str, int] = matcher.rows.nbytes()
+    for column, table in matcher.scorer.tf_tables.items():
+        out[f"(tf table {column})"] = int(getattr(table, "nbytes", sys.getsizeof(table)))
     return out
 
 
@@ -199,8 +180,9 @@ def make_queries(
 # -- the synthetic registry ----------------------------------------------------------------------
 
 
-def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> list[dict[str, Any]]:
-    """The real rows plus made-up rows up to ``total`` (see the module docstring)."""
+def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> Iterator[dict[str, Any]]:
+    """The real rows plus made-up rows up to ``total`` (see the module docstring), one at a time: the matcher
+    is built from the stream, so the made-up rows are never all alive at once."""
     from resolver.model.features import model_row
 
     rng = random.Random(seed)
@@ -211,7 +193,7 @@ def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> list[di
         for i, token in enumerate(tokens):
             place = "first" if i == 0 else "last" if i == len(tokens) - 1 else "middle"
             words[(r["kind"], place)].append(token)  # with repeats: draws follow the real frequencies
-    out = list(rows)
+    yield from rows
     for n in range(total - len(rows)):
         t = rng.choice(templates)
         size = len(t["name_norm"].split())
@@ -222,17 +204,14 @@ def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> list[di
         if t["legal_form"]:
             parts.append(t["legal_form"].upper())  # prepare_name takes it out again, as from a real name
         name = " ".join(parts)
-        out.append(
-            model_row(
-                f"synthetic-{n}#0",
-                f"synthetic-{n}",
-                name,
-                t["kind"],
-                t["dob_dates"] or t["dob_years"] or (),
-                t["countries"] or (),
-            )
+        yield model_row(
+            f"synthetic-{n}#0",
+            f"synthetic-{n}",
+            name,
+            t["kind"],
+            t["dob_dates"] or t["dob_years"] or (),
+            t["countries"] or (),
         )
-    return out
 
 
 # -- one registry, in a child process ------------------------------------------------------------
@@ -278,15 +257,16 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     result["entities"] = info["entities"]
     result["snapshot_digest"] = info["snapshot_digest"]
     result["load_s"] = time.perf_counter() - started
-    if registry == "synthetic":
-        started = time.perf_counter()
-        rows = synthetic_rows(rows, args.synthetic_names, args.seed)
-        result["generate_s"] = time.perf_counter() - started
     artefact = load_artefact()
     gc.collect()
     result["rss_before_build_kib"] = _status()["VmRSS"]
     started = time.perf_counter()
-    matcher = Matcher(rows, artefact)
+    if registry == "synthetic":
+        # made up while the matcher reads them: build_s includes generating them
+        matcher = Matcher.from_rows(synthetic_rows(rows, args.synthetic_names, args.seed), artefact)
+        result["generated_in_build"] = True
+    else:
+        matcher = Matcher.from_rows(rows, artefact)
     result["build_s"] = time.perf_counter() - started
     result["rss_after_build_kib"] = _status()["VmRSS"]
     result["hwm_after_build_kib"] = _status()["VmHWM"]
@@ -367,7 +347,7 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     # The resolver on exactly the baseline's queries, for a like-for-like ratio.
     result["resolve_on_baseline_queries_ms"] = _percentiles(timings["resolve"][picked])
     result["final"] = _status()
-    result["columns_bytes"] = columns_bytes(matcher.rows.columns)  # after the RSS readings: it allocates
+    result["columns_bytes"] = columns_bytes(matcher)  # after the RSS readings: it allocates
     return result
 
 
@@ -489,11 +469,17 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         "| registry | load rows (ingest + registry_rows) | generate synthetic rows | Matcher build | RSS before build "
         "| peak RSS (VmHWM) through build | RSS after build, model rows freed | same, after malloc_trim | "
-        "matcher's row columns (getsizeof, deep) | index arrays |",
+        "matcher's row columns and tf tables (arrays + buffers) | index arrays |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key, run in (("real", real), ("synthetic", synth)):
-        generate = f"{run['generate_s']:.1f} s" if "generate_s" in run else "–"
+        generate = (
+            "streamed, in the build"
+            if run.get("generated_in_build")
+            else f"{run['generate_s']:.1f} s"
+            if "generate_s" in run
+            else "–"
+        )
         out.append(
             f"| {key} {run['names']:,} | {run['load_s']:.1f} s | {generate} | {run['build_s']:.1f} s | "
             f"{_mib(run['rss_before_build_kib'])} | {_mib(run['hwm_after_build_kib'])} | "
@@ -504,9 +490,10 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     out += [
         "",
         "RSS includes Python, numpy, DuckDB, Splink and rapidfuzz (RSS at start of the child: "
-        f"{_mib(real['rss_start_kib'])}; before the build it also holds the ingested rows as dicts). `Matcher` "
-        "takes every model row as a dict in one list, so the build peaks with all of them alive; they are freed "
-        "after the build, and what CPython's allocator keeps of them stays in RSS. Largest columns at "
+        f"{_mib(real['rss_start_kib'])}; before the build it also holds the real registry's model rows as dicts, "
+        "freed after the build). `Matcher.from_rows` reads the rows once, storing each column-wise (UTF-8 buffers, "
+        "numpy codes and token ids) as it goes: the synthetic registry's made-up rows are generated one at a time "
+        "into it, so they are never all alive. Largest columns at "
         f"{synth['names']:,} names: " + ", ".join(f"`{c}` {b / 2**20:,.0f} MiB" for c, b in top) + ".",
     ]
     p_real, p_syn = real["latency_ms"]["resolve"]["all"], synth["latency_ms"]["resolve"]["all"]

@@ -64,6 +64,7 @@ _META = "meta.json"
 _FILES = {"keys": "keys.npy", "offsets": "offsets.npy", "postings": "postings.npy"}
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _MAX_RECORD_ID = int(np.iinfo(np.int32).max)
+_MARK_ABOVE = 20_000  # capped blocks holding more ids than this in all are intersected with a bit mask
 _EMPTY_IDS: NDArray[np.int32] = np.empty(0, dtype=np.int32)
 _EMPTY_IDS.flags.writeable = False
 
@@ -146,6 +147,17 @@ def _distinct(keys: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(keys))  # a repeated query key is one block, counted once
 
 
+def _intersect_sorted(small: RecordIds, large: RecordIds) -> RecordIds:
+    """The ids in both sorted, unique blocks (``small`` no longer than ``large``), sorted: a binary search
+    of the smaller in the larger, not np.intersect1d's sort of both (capped blocks hold up to 10^5 ids)."""
+    if not small.size or not large.size:
+        return _EMPTY_IDS
+    at = large.searchsorted(small)
+    at[at == large.size] = 0  # past the end: large[0] < small there, so no false match
+    both: RecordIds = small[large[at] == small]
+    return both
+
+
 class CandidateIndex:
     """Blocking key -> sorted record ids, as sorted uint64 key hashes + CSR offsets + int32 postings.
 
@@ -197,7 +209,9 @@ class CandidateIndex:
                 if rid < 0:
                     raise ValueError(f"record ids must be >= 0, got {rid}")
                 ids.extend(repeat(rid, count))  # OverflowError above 2**31 - 1
-        return cls.from_hashes(_from_digests(digests), np.frombuffer(ids, dtype=np.intc))
+        pairs: list[NDArray[Any]] = [_from_digests(digests), np.frombuffer(ids, dtype=np.intc)]
+        del digests, ids  # the arrays hold the buffers now, and _from_pairs lets them go once sorted
+        return cls._from_pairs(pairs, None)
 
     @classmethod
     def from_key_lists(cls, key_lists: Iterable[Iterable[str]]) -> CandidateIndex:
@@ -210,8 +224,14 @@ class CandidateIndex:
 
         ``n_records`` defaults to the largest record id + 1.
         """
-        h = np.asarray(hashes, dtype=np.uint64).ravel()
-        r = np.asarray(record_ids).ravel()
+        return cls._from_pairs([np.asarray(hashes, dtype=np.uint64).ravel(), np.asarray(record_ids).ravel()], n_records)
+
+    @classmethod
+    def _from_pairs(cls, arrays: list[NDArray[Any]], n_records: int | None) -> CandidateIndex:
+        """``from_hashes`` on ``[hashes, record_ids]``, which it empties: at a million records these arrays
+        are 150 MB, and each is let go as soon as its sorted copy exists."""
+        h, r = arrays
+        arrays.clear()
         if h.shape != r.shape:
             raise ValueError(f"{h.size} hashes but {r.size} record ids")
         if r.size and (r.min() < 0 or r.max() > _MAX_RECORD_ID):
@@ -233,8 +253,10 @@ class CandidateIndex:
             keep[0] = True
             np.not_equal(h[1:], h[:-1], out=keep[1:])
             keep[1:] |= r[1:] != r[:-1]
-            h = h[keep]
-            r = r[keep]
+            if not keep.all():  # rare (keys are distinct per record): no copy otherwise
+                h = h[keep]
+                r = r[keep]
+            del keep
         starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1]))) if h.size else np.empty(0, np.intp)
         keys = np.ascontiguousarray(h[starts])
         offsets = np.empty(starts.size + 1, dtype=np.int64)
@@ -339,9 +361,23 @@ class CandidateIndex:
         """Intersections of pairs of capped blocks that fit the cap (the smallest blocks first)."""
         blocks = sorted((self.block(key) for key in capped), key=len)[:most]
         out = []
+        if sum(b.size for b in blocks) > _MARK_ABOVE and most <= 8:
+            # Large blocks (10^4 to 10^5 ids at a million names): mark each record with a bit per block,
+            # then read the bits of the smaller block of each pair. Binary searches of one large block
+            # in another cost milliseconds; this touches each id once or twice.
+            bits = np.zeros(self._n_records, dtype=np.uint8)  # per call, so readers share nothing
+            for b, block in enumerate(blocks):
+                bits[block] |= np.uint8(1 << b)
+            for i in range(len(blocks)):
+                mine = bits[blocks[i]]
+                for j in range(i + 1, len(blocks)):
+                    both = blocks[i][(mine & np.uint8(1 << j)) != 0]
+                    if 0 < both.size <= cap:
+                        out.append(both)
+            return out
         for i in range(len(blocks)):
             for j in range(i + 1, len(blocks)):
-                both = np.intersect1d(blocks[i], blocks[j], assume_unique=True)
+                both = _intersect_sorted(blocks[i], blocks[j])
                 if 0 < both.size <= cap:
                     out.append(both)
         return out

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from resolver.names import prepare_name
+from resolver.names import NameFeatures, prepare_name
 from resolver.registry.parsers._common import country_code
 
 # The columns every model row has, in order.
@@ -45,6 +45,11 @@ def date_parts(dates: Iterable[str | None]) -> tuple[list[str] | None, list[str]
     )
 
 
+def stated_kind(kind: str | None) -> str | None:
+    """The kind as the model sees it: "unknown" and anything else unstated is None."""
+    return kind if kind in ("person", "organization", "vessel", "aircraft") else None
+
+
 def model_row(
     unique_id: str,
     entity_id: str | None,
@@ -53,10 +58,15 @@ def model_row(
     birth_dates: Iterable[str | None] = (),
     countries: Iterable[str | None] = (),
     identifiers: Iterable[str] = (),
+    *,
+    features: NameFeatures | None = None,
 ) -> dict[str, Any]:
-    """One model row. ``kind`` None or "unknown" means not stated; countries are codes or names."""
-    kind = kind if kind in ("person", "organization", "vessel", "aircraft") else None
-    f = prepare_name(name, kind)
+    """One model row. ``kind`` None or "unknown" means not stated; countries are codes or names.
+
+    ``features``: the name already prepared with `stated_kind(kind)` (the online matcher prepares a query's name
+    once, for this row and for its index keys)."""
+    kind = stated_kind(kind)
+    f = features if features is not None else prepare_name(name, kind)
     dates, months, years = date_parts(birth_dates)
     return {
         "unique_id": unique_id,

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import random
+from collections.abc import Mapping
+from typing import Any
 
-from resolver.matching.engine import Matcher, Query
+import numpy as np
+import pytest
+from rapidfuzz.distance import JaroWinkler
+
+from resolver.matching.engine import Matcher, Query, StringColumn, _jw_bound
+from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
 from resolver.model.artefact import load_artefact
+from resolver.model.features import model_row
 from resolver.model.train import registry_rows
+from resolver.names import prepare_name
 from resolver.registry.ingest import parse_all
 from resolver.registry.store import RegistryStore
 from resolver.settings import EMBEDDED_REGISTRY
@@ -15,10 +24,15 @@ DERIPASKA = "us_ofac_sdn:24283"
 
 
 @pytest.fixture(scope="module")
-def matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+def rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     store = RegistryStore(tmp_path_factory.mktemp("engine") / "registry.duckdb")
     store.ingest(parse_all([EMBEDDED_REGISTRY]))
-    return Matcher(registry_rows(store)[0], load_artefact())
+    return registry_rows(store)[0]
+
+
+@pytest.fixture(scope="module")
+def matcher(rows: list[dict[str, Any]]) -> Matcher:
+    return Matcher.from_rows(iter(rows), load_artefact())  # a one-pass iterator, as a store would stream them
 
 
 def test_listed_person_resolves_first_with_evidence(matcher: Matcher) -> None:
@@ -86,3 +100,132 @@ def test_empty_names_match_nothing(matcher: Matcher) -> None:
 def test_bidi_and_control_characters_do_not_hide_a_listed_name(matcher: Matcher) -> None:
     matches, _ = matcher.resolve(Query("\u202eOleg\u200f DERI\u200bPASKA", "person", birth_dates=["1968-01-02"]))
     assert matches and matches[0].entity_id == DERIPASKA
+
+
+def _stored(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A model row as the matcher gives it back: lists as tuples."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}
+
+
+def test_rows_read_back_exactly(matcher: Matcher, rows: list[dict[str, Any]]) -> None:
+    assert len(matcher.rows) == len(rows)
+    for i, row in enumerate(rows):
+        assert dict(matcher.rows.row(i)) == _stored(row), i
+    assert list(matcher.rows.columns["name"]) == [r["name"] for r in rows]
+
+
+def test_term_frequencies_equal_a_full_count(matcher: Matcher, rows: list[dict[str, Any]]) -> None:
+    for column in tf_columns(load_artefact().model):
+        expected, table = tf_table(rows, column), matcher.scorer.tf_tables[column]
+        assert len(table) == len(expected) and dict(table.items()) == expected
+        assert min(table.values()) == min(expected.values())
+        assert table.get("no such name at all") is None and table.get(None) is None
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    words = name.split()
+    i = rng.randrange(len(words))
+    w = words[i]
+    if len(w) > 3:
+        j = rng.randrange(1, len(w))
+        words[i] = w[:j] + rng.choice("aeiouxk") + w[j + 1 :]
+    if len(words) > 1 and rng.random() < 0.3:
+        words[0], words[-1] = words[-1], words[0]
+    return " ".join(words)
+
+
+def _queries(rows: list[dict[str, Any]], n: int, seed: int) -> list[Query]:
+    rng = random.Random(seed)
+    out = []
+    for row in rng.sample(rows, n):
+        donor = rng.choice(rows)
+        out.append(
+            Query(
+                rng.choice([row["name"], _variant(row["name"], rng)]),
+                rng.choice([row["kind"], None, "unknown"]),
+                birth_dates=rng.choice([[], row["dob_dates"] or [], donor["dob_years"] or []]),
+                countries=rng.choice([[], row["countries"] or [], ["ru"]]),
+                identifiers=rng.choice([[], [], row["identifiers"] or []]),
+                aliases=rng.choice([[], [donor["name"]], [row["name"], _variant(donor["name"], rng)]]),
+            )
+        )
+    return out
+
+
+def test_query_rows_are_model_rows(rows: list[dict[str, Any]], matcher: Matcher) -> None:
+    """The matcher prepares a query's name once, for its model row and its index keys: the row is model_row's."""
+    for q in [*_queries(rows, 300, 3), Query("Mr John SMITH LLC", "unknown")]:
+        for i, (row, features) in enumerate(matcher._prepared(q)):
+            name = [*dict.fromkeys([q.name, *q.aliases])][i]
+            assert row == model_row(f"query#{i}", None, name, q.kind, q.birth_dates, q.countries, q.identifiers)
+            assert features == prepare_name(name, row["kind"])
+
+
+def _reference(matcher: Matcher, rows: list[dict[str, Any]], query: Query, cut: float) -> dict[str, tuple[float, Any]]:
+    """What resolve must return, the slow way: every index candidate scored in full, on the original
+    row dicts, by a scorer whose tf tables are plain dicts; plus every row holding the query's words."""
+    artefact = load_artefact()
+    scorer = CompiledModel.for_registry(artefact.model, rows)
+    best: dict[str, tuple[float, Any]] = {}
+    for name in dict.fromkeys([query.name, *query.aliases]):
+        qrow = model_row("q", None, name, query.kind, query.birth_dates, query.countries, query.identifiers)
+        if qrow["name_norm"] is None:
+            continue
+        keys = prepare_name(name, qrow["kind"]).index_keys()
+        for i in matcher.index.candidates(keys, cap=matcher.block_cap, pair_capped=True).ids.tolist():
+            # the weight as resolve sums it (live comparisons, the name last), the evidence as explain does
+            weight = scorer.weight_if_at_least(qrow, rows[i], cut)
+            eid = rows[i]["entity_id"]
+            if weight is not None and (eid not in best or weight > best[eid][0]):
+                best[eid] = (weight, scorer.explain(qrow, rows[i])[1])
+    for name in dict.fromkeys([query.name, *query.aliases]):
+        qrow = model_row("q", None, name, query.kind, query.birth_dates, query.countries, query.identifiers)
+        for row in rows:
+            if qrow["name_sorted"] is not None and row["name_sorted"] == qrow["name_sorted"]:
+                best.setdefault(row["entity_id"], (scorer.weight(qrow, row), scorer.explain(qrow, row)[1]))
+    return best
+
+
+@pytest.mark.parametrize("threshold", [None, -8.0])
+def test_resolve_equals_full_scoring_on_registry_names(
+    matcher: Matcher, rows: list[dict[str, Any]], threshold: float | None
+) -> None:
+    # the compact columns, the prefilter's bounds and the pruning must change no match, weight or evidence
+    cut = matcher.threshold if threshold is None else threshold
+    found_any = 0
+    for query in _queries(rows, 150, 11):
+        matches, _ = matcher.resolve(query, threshold=threshold, limit=10_000)
+        expected = _reference(matcher, rows, query, cut)
+        assert {m.entity_id: m.match_weight for m in matches} == {e: w for e, (w, _) in expected.items()}, query
+        for m in matches:
+            assert m.evidence == expected[m.entity_id][1]
+        found_any += bool(matches)
+    assert found_any > 50  # the check must not pass on empty results
+
+
+def test_jaro_winkler_bound_never_drops_a_pair_over_the_floor() -> None:
+    rng = random.Random(5)
+    alphabet = "abcdeiklmnorsz 09éßж"
+    words = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14))) for _ in range(3000)]
+    words += ["a" * 300, "ab" * 200]  # counts beyond a byte
+    column = StringColumn("name_sorted", hashed=True)
+    for w in words:
+        column.append(w)
+    column.append(None)
+    column.freeze(histograms=True)
+    rows = np.arange(len(column), dtype=np.int32)
+    for text in [*rng.sample(words, 150), "a" * 280]:
+        scores = np.array([JaroWinkler.similarity(text, w) if w is not None else 0.0 for w in column])
+        for floor in (0.8, 0.88, 0.94, 1.0):
+            kept = _jw_bound(column, text, rows, floor)
+            assert kept[scores >= floor].all(), (text, floor)
+
+
+def test_a_listed_name_word_for_word_is_always_returned(rows: list[dict[str, Any]], matcher: Matcher) -> None:
+    """Even far below the threshold (a name several entities share, a date of birth that disagrees)."""
+    row = next(r for r in rows if r["kind"] == "person" and r["dob_years"] and len(r["name_tokens"] or ()) >= 2)
+    words = row["name"].split()
+    query = Query(" ".join(reversed(words)), "person", birth_dates=["1900-01-01"])  # another order, another date
+    matches, _ = matcher.resolve(query, threshold=60.0)  # a threshold nothing reaches
+    assert row["entity_id"] in [m.entity_id for m in matches]
+    assert all(m.match_weight < 60.0 for m in matches)

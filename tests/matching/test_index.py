@@ -332,3 +332,28 @@ def test_pair_capped_adds_the_records_in_two_capped_blocks() -> None:
     paired = index.candidates(["a", "b", "c"], cap=15, pair_capped=True)
     assert paired.ids.tolist() == [*range(10), 50]  # the intersection (10 records) fits the cap
     assert index.candidates(["a", "b"], cap=5, pair_capped=True).ids.tolist() == []  # 10 > 5: still capped
+
+
+@pytest.mark.parametrize("mark_above", [0, 10**9])
+@pytest.mark.parametrize("cap", [3, 20, 60])
+def test_pair_capped_matches_brute_force(
+    data: tuple[list[list[str]], list[str], CandidateIndex], cap: int, mark_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the intersections of capped blocks (a bit mask for large blocks, else binary search) against sets
+    monkeypatch.setattr("resolver.matching.index._MARK_ABOVE", mark_above)
+    records, vocab, index = data
+    blocks = _brute(records)
+    rng = random.Random(cap)
+    for _ in range(300):
+        query = rng.sample(vocab, rng.randint(1, 8))
+        distinct = list(dict.fromkeys(query))
+        used = [k for k in distinct if k in blocks and len(blocks[k]) <= cap]
+        capped = [k for k in distinct if k in blocks and len(blocks[k]) > cap]
+        expected = set().union(*(blocks[k] for k in used))
+        smallest = sorted((blocks[k] for k in capped), key=len)[:6]  # sorted() is stable, as the index's
+        for i in range(len(smallest)):
+            for j in range(i + 1, len(smallest)):
+                both = smallest[i] & smallest[j]
+                if 0 < len(both) <= cap:
+                    expected |= both
+        assert index.candidates(query, cap=cap, pair_capped=True).ids.tolist() == sorted(expected)
