@@ -65,7 +65,9 @@ def score_pair(
         weight = float("-inf")
     else:
         weight = scorer.weight(left, right)
-    return PairScore(weight, probability(weight), weight >= artefact.threshold_match_weight)
+    # The matcher's rule: the same words (any order) are a match whatever the weight (see Matcher._same_words).
+    same_words = left["name_sorted"] is not None and left["name_sorted"] == right["name_sorted"]
+    return PairScore(weight, probability(weight), same_words or weight >= artefact.threshold_match_weight)
 
 
 def read_pairs(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
