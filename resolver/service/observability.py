@@ -1,0 +1,108 @@
+"""Request logs (structlog, one JSON line per call) and Prometheus metrics.
+
+Logs name the method, caller, request id, status, latency and match count: never the party's name or a token.
+With several worker processes, metrics go through prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR,
+set by the server before the workers start) and the parent process serves the sum.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+import structlog
+from prometheus_client import Counter, Gauge, Histogram
+
+from resolver.service.auth import CALLER
+from resolver.service.calls import short_method, wrap_handler
+
+log = structlog.get_logger("resolver.requests")
+
+REQUESTS = Counter("resolver_requests", "RPCs handled, by method and status code", ["method", "code"])
+LATENCY = Histogram(
+    "resolver_request_duration_seconds",
+    "RPC latency in the server (handler time), by method",
+    ["method"],
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
+)
+CANDIDATES = Histogram(
+    "resolver_candidates_per_query",
+    "Registry names scored per resolved party",
+    buckets=(0, 1, 10, 50, 100, 500, 1000, 5000),
+)
+CAPPED = Counter("resolver_capped_blocks", "Index blocks skipped for exceeding the block cap")
+MATCHES = Histogram("resolver_matches_per_query", "Matches returned per resolved party", buckets=(0, 1, 2, 5, 10, 100))
+SNAPSHOT = Gauge("resolver_snapshot_id", "The registry snapshot being served", multiprocess_mode="max")
+RELOADS = Counter("resolver_snapshot_reloads", "New snapshots swapped in without a restart")
+
+# What the handler learnt about the call, for its log line (request id, match count ...).
+FACTS: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("facts")
+
+
+def note(**facts: Any) -> None:
+    """Add facts to the current call's log line."""
+    current = FACTS.get(None)
+    if current is not None:
+        current.update(facts)
+
+
+def record_resolve(candidates: int, capped: int, matches: int) -> None:
+    CANDIDATES.observe(candidates)
+    if capped:
+        CAPPED.inc(capped)
+    MATCHES.observe(matches)
+
+
+class ObservabilityInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
+        handler = continuation(details)
+        if handler is None:
+            return None
+        method = short_method(details.method)
+        if handler.response_streaming:
+            return wrap_handler(handler, lambda behavior: _observe_stream(method, behavior))
+        return wrap_handler(handler, lambda behavior: _observe_unary(method, behavior))
+
+
+def _finish(method: str, context: grpc.ServicerContext, started: float, facts: dict[str, Any], failed: bool) -> None:
+    seconds = time.perf_counter() - started
+    code = context.code() if hasattr(context, "code") else None
+    name = code.name if isinstance(code, grpc.StatusCode) else ("UNKNOWN" if failed else "OK")
+    REQUESTS.labels(method, name).inc()
+    LATENCY.labels(method).observe(seconds)
+    level = log.info if name == "OK" else log.warning
+    level("rpc", method=method, code=name, caller=CALLER.get(), latency_ms=round(seconds * 1000, 3), **facts)
+
+
+def _observe_unary(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+    def run(request: Any, context: grpc.ServicerContext) -> Any:
+        facts: dict[str, Any] = {}
+        FACTS.set(facts)
+        started = time.perf_counter()
+        failed = True
+        try:
+            response = behavior(request, context)
+            failed = False
+            return response
+        finally:
+            _finish(method, context, started, facts, failed)
+
+    return run
+
+
+def _observe_stream(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+    def run(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        facts: dict[str, Any] = {}
+        FACTS.set(facts)
+        started = time.perf_counter()
+        failed = True
+        try:
+            yield from behavior(request, context)
+            failed = False
+        finally:
+            _finish(method, context, started, facts, failed)
+
+    return run

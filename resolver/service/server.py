@@ -1,0 +1,242 @@
+"""Building and running the gRPC server: one process, or N worker processes sharing one port.
+
+Python threads share one GIL, so a process answers on one core at a time. `--workers N` starts N processes that
+each bind the same port with SO_REUSEPORT (the kernel spreads connections across them); each builds its own
+snapshot and watches the store for new ones. Shutdown (SIGTERM/SIGINT) marks health NOT_SERVING, stops taking
+calls, and lets the calls in flight finish (the grace period) before the process exits.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import tempfile
+import threading
+from concurrent import futures
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import grpc
+import structlog
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from resolver.model.artefact import DEFAULT_MODEL_DIR, load_artefact
+from resolver.registry.store import RegistryStore
+from resolver.service.auth import Authenticator, AuthInterceptor, load_grants
+from resolver.service.observability import RELOADS, SNAPSHOT, ObservabilityInterceptor
+from resolver.service.servicer import ResolverServicer
+from resolver.service.snapshot import SnapshotHolder
+from resolver.v1 import resolver_pb2 as pb
+from resolver.v1 import resolver_pb2_grpc as pb_grpc
+
+log = structlog.get_logger(__name__)
+
+SERVICE = pb.DESCRIPTOR.services_by_name["ResolverService"].full_name
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+class ServeError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    store: Path
+    host: str = "127.0.0.1"
+    port: int = 50051
+    workers: int = 1
+    threads: int = 8  # handler threads per process: calls wait on the GIL, not on I/O
+    model_dir: Path = DEFAULT_MODEL_DIR
+    tokens_file: Path | None = None
+    tokens_env: str | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None  # set: clients must present a certificate signed by it (mutual TLS)
+    audit_dir: Path | None = None  # None: no audit log (tests of other things only; `resolver serve` always sets it)
+    max_message_bytes: int = 4 * 1024 * 1024
+    reload_interval_s: float = 2.0
+    grace_s: float = 10.0
+    metrics_port: int | None = None
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe or cannot work, before anything is loaded."""
+        if self.workers < 1:
+            raise ServeError("--workers must be 1 or more")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ServeError("TLS needs both a certificate and its key (--tls-cert and --tls-key)")
+        if self.tls_client_ca and not self.tls_cert:
+            raise ServeError("mutual TLS (--tls-client-ca) needs server TLS too (--tls-cert, --tls-key)")
+        for path in (self.tls_cert, self.tls_key, self.tls_client_ca, self.tokens_file):
+            if path is not None and not path.is_file():
+                raise ServeError(f"{path} is not a readable file")
+        if self.host not in LOOPBACK and not (self.tokens_file or self.tokens_env):
+            raise ServeError(
+                f"listening on {self.host} (not loopback) requires authentication: "
+                "give --tokens FILE or set RESOLVER_TOKENS"
+            )
+
+
+def _credentials(config: ServeConfig) -> grpc.ServerCredentials | None:
+    if config.tls_cert is None or config.tls_key is None:
+        return None
+    pair = [(config.tls_key.read_bytes(), config.tls_cert.read_bytes())]
+    if config.tls_client_ca is not None:
+        return grpc.ssl_server_credentials(
+            pair, root_certificates=config.tls_client_ca.read_bytes(), require_client_auth=True
+        )
+    return grpc.ssl_server_credentials(pair)
+
+
+class Running:
+    """A started server with what it needs to stop cleanly."""
+
+    def __init__(self, server: grpc.Server, port: int, holder: SnapshotHolder, health_servicer: Any, audit: Any):
+        self.server = server
+        self.port = port
+        self.holder = holder
+        self.health = health_servicer
+        self.audit = audit
+
+    def stop(self, grace_s: float) -> None:
+        self.health.enter_graceful_shutdown()  # NOT_SERVING first: balancers stop sending new calls
+        self.holder.stop()
+        self.server.stop(grace_s).wait()
+        if self.audit is not None:
+            self.audit.close()
+        log.info("server stopped", port=self.port)
+
+
+def start(config: ServeConfig, holder: SnapshotHolder | None = None) -> Running:
+    """Build the snapshot (unless given), start the server, and return once it is listening."""
+    config.check()
+    grants = load_grants(config.tokens_file, config.tokens_env)
+    authenticator = Authenticator(grants) if (config.tokens_file or config.tokens_env) else None
+    store = RegistryStore(config.store)
+    if holder is None:
+        holder = SnapshotHolder(store, load_artefact(config.model_dir))
+    SNAPSHOT.set(holder.current.snapshot_id)
+    audit = None
+    if config.audit_dir is not None:
+        from resolver.service.audit import AuditLog
+
+        audit = AuditLog(config.audit_dir)
+        audit.start_folding()
+    options = [
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", config.max_message_bytes),
+        ("grpc.so_reuseport", 1 if config.workers > 1 else 0),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="rpc"),
+        interceptors=[ObservabilityInterceptor(), AuthInterceptor(authenticator)],
+        options=options,
+    )
+    pb_grpc.add_ResolverServiceServicer_to_server(ResolverServicer(holder, audit), server)  # type: ignore[no-untyped-call]
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    address = f"{config.host}:{config.port}"
+    credentials = _credentials(config)
+    try:
+        port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
+    except RuntimeError as exc:
+        raise ServeError(f"cannot listen on {address}: {exc}") from None
+    server.start()
+    for name in ("", SERVICE):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def on_reload() -> None:
+        SNAPSHOT.set(holder.current.snapshot_id)
+        RELOADS.inc()
+
+    holder.on_swap = on_reload
+    holder.watch(config.reload_interval_s)
+    log.info(
+        "serving", address=f"{config.host}:{port}", snapshot_id=holder.current.snapshot_id,
+        model=holder.artefact.version, tls=credentials is not None, mutual_tls=config.tls_client_ca is not None,
+        authentication=authenticator is not None, pid=os.getpid(),
+    )  # fmt: skip
+    return Running(server, port, holder, health_servicer, audit)
+
+
+def _run_until_signalled(config: ServeConfig) -> None:
+    running = start(config)
+    stopping = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        log.info("shutting down", signal=signal.Signals(signum).name, grace_s=config.grace_s)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    stopping.wait()
+    running.stop(config.grace_s)
+
+
+def _worker(config: ServeConfig, index: int) -> None:
+    from resolver.logs import configure_logging
+    from resolver.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    structlog.contextvars.bind_contextvars(worker=index)
+    _run_until_signalled(config)
+
+
+def serve(config: ServeConfig) -> None:
+    """Serve until SIGTERM/SIGINT: in this process, or in `config.workers` processes on one port."""
+    config.check()
+    if config.workers == 1:
+        _serve_metrics(config)
+        _run_until_signalled(config)
+        return
+    if config.port == 0:
+        raise ServeError("--workers N needs a fixed --port: the workers must share it")
+    # Metrics of all workers are summed by the parent (prometheus_client multiprocess mode).
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="resolver-metrics-"))
+    _serve_metrics(config, multiprocess=True)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter each: no forked locks or threads
+    workers = [
+        context.Process(target=_worker, args=(replace(config, workers=config.workers), i), name=f"worker-{i}")
+        for i in range(config.workers)
+    ]
+    for process in workers:
+        process.start()
+    stopping = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    while not stopping.wait(1.0):
+        if dead := [p for p in workers if not p.is_alive()]:
+            log.error("worker exited; stopping the others", workers=[p.name for p in dead])
+            break
+    for process in workers:
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGTERM)
+    for process in workers:
+        process.join(config.grace_s + 30)
+
+
+def _serve_metrics(config: ServeConfig, multiprocess: bool = False) -> None:
+    if config.metrics_port is None:
+        return
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    if multiprocess:
+        from prometheus_client import multiprocess as mp
+
+        registry = CollectorRegistry()
+        mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        start_http_server(
+            config.metrics_port, addr=config.host if config.host in LOOPBACK else "0.0.0.0", registry=registry
+        )
+    else:
+        start_http_server(config.metrics_port, addr=config.host if config.host in LOOPBACK else "0.0.0.0")
+    log.info("metrics", port=config.metrics_port)

@@ -1,0 +1,222 @@
+"""The ResolverService handlers: check the request, resolve against the served snapshot, audit, answer."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import grpc
+import structlog
+
+from resolver.matching.engine import EntityMatch, Query
+from resolver.ownership.assess import assess
+from resolver.registry.store import RegistryStore, StoreError
+from resolver.service import observability
+from resolver.service.auth import CALLER
+from resolver.service.errors import abort, abort_invalid, batch_error
+from resolver.service.requests import (
+    MAX_SHORT_FIELD,
+    InvalidRequest,
+    Options,
+    Violation,
+    party_query,
+    party_record,
+    resolve_options,
+)
+from resolver.service.responses import assessment_message, entity_record, match_message, provenance
+from resolver.service.snapshot import ServedSnapshot, SnapshotHolder
+from resolver.v1 import resolver_pb2 as pb
+from resolver.v1 import resolver_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    from resolver.service.audit import AuditLog
+
+log = structlog.get_logger(__name__)
+
+# With a source/topic/exclusion filter, this many matches are resolved before filtering down to the limit.
+FILTERED_POOL = 1000
+
+
+def _request_id(given: str, path: str) -> str:
+    if len(given) > MAX_SHORT_FIELD or not given.isprintable():
+        raise InvalidRequest([Violation(path, f"must be printable and at most {MAX_SHORT_FIELD} characters")])
+    return given or uuid.uuid4().hex
+
+
+def _check_deadline(context: grpc.ServicerContext) -> None:
+    remaining = context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the party was resolved")
+
+
+class ResolverServicer(pb_grpc.ResolverServiceServicer):
+    def __init__(self, holder: SnapshotHolder, audit: AuditLog | None = None) -> None:
+        self.holder = holder
+        self.audit = audit
+
+    # --- resolving ----------------------------------------------------------------------------
+
+    def _resolve(self, snapshot: ServedSnapshot, query: Query, options: Options, request_id: str) -> tuple[
+        pb.ResolveEntityResponse, list[EntityMatch]
+    ]:  # fmt: skip
+        matcher = snapshot.matcher
+        threshold = matcher.threshold if options.threshold is None else options.threshold
+        pool = FILTERED_POOL if options.filtered else options.limit
+        found, stats = matcher.resolve(query, threshold=threshold, limit=pool, explain=True)
+        if options.filtered:
+            found = [m for m in found if self._keep(snapshot, m.entity_id, options)][: options.limit]
+        observability.record_resolve(stats.candidates, stats.capped_keys, len(found))
+        response = pb.ResolveEntityResponse(
+            request_id=request_id,
+            matches=[match_message(snapshot, m) for m in found],
+            provenance=provenance(snapshot, threshold),
+        )
+        if not options.skip_ownership:
+            self._ownership(snapshot, response, options.as_of)
+        return response, found
+
+    @staticmethod
+    def _ownership(snapshot: ServedSnapshot, response: pb.ResolveEntityResponse, as_of: str | None) -> None:
+        """Chains and verdicts for each match, and for the party itself when it resolves to an unlisted node
+        of the ownership graph (the best such match): a subsidiary on no list, owned from above."""
+        graph = snapshot.ownership
+        party_done = False
+        for match in response.matches:
+            node = graph.index.get(match.entity.id)
+            if node is None:
+                continue
+            assessment = assessment_message(assess(graph, match.entity.id, snapshot.rules, as_of))
+            match.ownership.CopyFrom(assessment)
+            if not party_done and not graph.node_lists[node] and graph.owner_edges(node):
+                response.party_ownership.CopyFrom(assessment)
+                party_done = True
+
+    @staticmethod
+    def _keep(snapshot: ServedSnapshot, entity_id: str, options: Options) -> bool:
+        if entity_id in options.exclude:
+            return False
+        entity = snapshot.entities.get(entity_id)
+        if options.sources and (entity is None or entity.source not in options.sources):
+            return False
+        return not options.topics or bool(options.topics & snapshot.topics.get(entity_id, frozenset()))
+
+    def _record(
+        self, method: str, request_id: str, party: pb.Party, snapshot: ServedSnapshot, threshold: float,
+        found: list[EntityMatch], started: float,
+    ) -> None:  # fmt: skip
+        """Append the decision to the audit log; returns once it is durable (before the caller sees the answer)."""
+        if self.audit is None:
+            return
+        from resolver.service.audit import Decision
+
+        self.audit.append(
+            Decision(
+                request_id=request_id,
+                at=datetime.now(UTC),
+                caller=CALLER.get(),
+                method=method,
+                party=party_record(party),
+                snapshot_id=snapshot.snapshot_id,
+                snapshot_digest=snapshot.digest,
+                model_version=snapshot.artefact.version,
+                threshold_match_weight=threshold,
+                matches=[(m.entity_id, m.match_weight, m.match_probability) for m in found],
+                status="OK",
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+
+    def ResolveEntity(self, request: pb.ResolveEntityRequest, context: grpc.ServicerContext) -> Any:
+        started = time.perf_counter()
+        snapshot = self.holder.current  # one snapshot for the whole call, whatever swaps meanwhile
+        try:
+            request_id = _request_id(request.request_id, "request_id")
+            observability.note(request_id=request_id)
+            if not request.HasField("party"):
+                raise InvalidRequest([Violation("party", "is required")])
+            query = party_query(request.party)
+            options = resolve_options(request.options)
+        except InvalidRequest as exc:
+            abort_invalid(context, exc)
+        _check_deadline(context)
+        response, found = self._resolve(snapshot, query, options, request_id)
+        threshold = response.provenance.threshold_match_weight
+        self._record("ResolveEntity", request_id, request.party, snapshot, threshold, found, started)
+        observability.note(matches=len(found), snapshot_id=snapshot.snapshot_id)
+        return response
+
+    def BatchResolveEntities(
+        self, requests: Iterator[pb.BatchResolveEntitiesRequest], context: grpc.ServicerContext
+    ) -> Iterator[pb.BatchResolveEntitiesResponse]:
+        defaults: pb.ResolveOptions | None = None
+        count = errors = 0
+        for request in requests:
+            started = time.perf_counter()
+            snapshot = self.holder.current
+            count += 1
+            if defaults is None:
+                defaults = request.options  # the first message's options apply to the stream
+            try:
+                if not request.correlation_id:
+                    raise InvalidRequest([Violation("correlation_id", "is required")])
+                correlation = _request_id(request.correlation_id, "correlation_id")
+                if not request.HasField("party"):
+                    raise InvalidRequest([Violation("party", "is required")])
+                query = party_query(request.party)
+                options = resolve_options(request.options if request.HasField("options") else defaults)
+            except InvalidRequest as exc:
+                errors += 1
+                yield pb.BatchResolveEntitiesResponse(correlation_id=request.correlation_id, error=batch_error(exc))
+                continue
+            _check_deadline(context)
+            request_id = uuid.uuid4().hex
+            result, found = self._resolve(snapshot, query, options, request_id)
+            threshold = result.provenance.threshold_match_weight
+            self._record("BatchResolveEntities", request_id, request.party, snapshot, threshold, found, started)
+            yield pb.BatchResolveEntitiesResponse(correlation_id=correlation, result=result)
+        observability.note(parties=count, invalid=errors)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def GetEntity(self, request: pb.GetEntityRequest, context: grpc.ServicerContext) -> Any:
+        snapshot = self.holder.current
+        entity_id = request.entity_id.strip()
+        violations = []
+        if not entity_id:
+            violations.append(Violation("entity_id", "is required"))
+        elif len(entity_id) > MAX_SHORT_FIELD:
+            violations.append(Violation("entity_id", f"is longer than {MAX_SHORT_FIELD} characters"))
+        if request.snapshot_id < 0:
+            violations.append(Violation("snapshot_id", "must be 0 (current) or a snapshot id"))
+        if violations:
+            abort_invalid(context, InvalidRequest(violations))
+        wanted = request.snapshot_id or snapshot.snapshot_id
+        try:
+            record = RegistryStore(snapshot.store_path).entity(entity_id, wanted)
+        except StoreError as exc:
+            text = str(exc)
+            code = grpc.StatusCode.NOT_FOUND if text.startswith("no ") else grpc.StatusCode.UNAVAILABLE
+            abort(context, code, text)
+        observability.note(entity_id=entity_id)
+        response = pb.GetEntityResponse(entity=entity_record(record, snapshot))
+        as_of = None
+        if request.HasField("as_of"):
+            try:
+                as_of = resolve_options(pb.ResolveOptions(as_of=request.as_of), "").as_of
+            except InvalidRequest as exc:
+                abort_invalid(context, InvalidRequest([Violation("as_of", v.description) for v in exc.violations]))
+        if entity_id in snapshot.ownership.index and wanted == snapshot.snapshot_id:
+            response.entity.ownership.CopyFrom(
+                assessment_message(assess(snapshot.ownership, entity_id, snapshot.rules, as_of))
+            )
+        response.provenance.CopyFrom(provenance(snapshot, snapshot.matcher.threshold))
+        if wanted != snapshot.snapshot_id:  # a past snapshot: say which one the record comes from
+            response.provenance.snapshot_id = wanted
+            response.provenance.snapshot_digest = ""
+        return response
+
+    def GetRegistryStatus(self, request: pb.GetRegistryStatusRequest, context: grpc.ServicerContext) -> Any:
+        return self.holder.current.status

@@ -1,0 +1,198 @@
+"""The snapshot a server answers from, built once, swapped whole when the store gets a new one.
+
+A `ServedSnapshot` is read-only: the matcher, every entity's summary as a ready protobuf message, and the
+registry status. Requests read `SnapshotHolder.current` once and use that object to the end, so a swap in the
+middle of a request cannot mix two snapshots. DuckDB stays off the request path: the store is opened (read-only,
+briefly) only to build a snapshot.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import structlog
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from resolver.matching.engine import Matcher
+from resolver.model.artefact import ModelArtefact
+from resolver.model.train import iter_model_rows
+from resolver.ownership.graph import OwnershipGraph
+from resolver.ownership.load import load_graph
+from resolver.ownership.rules import Rule, load_rules
+from resolver.registry.store import RegistryStore, StoreError
+from resolver.v1 import resolver_pb2 as pb
+
+log = structlog.get_logger(__name__)
+
+KINDS = {
+    "person": pb.ENTITY_KIND_PERSON,
+    "organization": pb.ENTITY_KIND_ORGANIZATION,
+    "vessel": pb.ENTITY_KIND_VESSEL,
+    "aircraft": pb.ENTITY_KIND_AIRCRAFT,
+}
+
+
+def partial_date(text: str | None) -> pb.PartialDate | None:
+    """An ISO prefix ("1966", "1966-10", "1966-10-24") as a PartialDate; None when it is not one."""
+    if not text:
+        return None
+    parts = text.split("-")
+    try:
+        numbers = [int(p) for p in parts[:3]]
+    except ValueError:
+        return None
+    numbers += [0] * (3 - len(numbers))
+    return pb.PartialDate(year=numbers[0], month=numbers[1], day=numbers[2])
+
+
+def timestamp(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+@dataclass(frozen=True)
+class ServedSnapshot:
+    snapshot_id: int
+    digest: str
+    matcher: Matcher
+    entities: dict[str, pb.RegistryEntity]  # entity id → summary, copied into each match
+    topics: dict[str, frozenset[str]]  # entity id → topics, for the topics filter
+    status: pb.GetRegistryStatusResponse
+    store_path: Path
+    ownership: OwnershipGraph
+    rules: list[Rule]
+
+    @property
+    def artefact(self) -> ModelArtefact:
+        return self.matcher.artefact
+
+
+def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int | None = None) -> ServedSnapshot:
+    """Build the served form of a snapshot (default: the store's current one)."""
+    status = store.status(snapshot)
+    if status.snapshot_id is None:
+        raise StoreError(f"the store at {store.path} has no snapshot yet: run `resolver ingest`")
+    snap = status.snapshot_id
+    versions = {
+        s.version_id: pb.SourceVersion(
+            source=s.source, version_id=s.version_id, publisher_date=s.publisher_date or "", digest=s.digest
+        )
+        for s in status.sources
+    }
+    entities: dict[str, pb.RegistryEntity] = {}
+    topics: dict[str, frozenset[str]] = {}
+    with store.connect(read_only=True) as con:
+        for eid, vid, source, source_id, kind, primary, programs, entity_topics, lists, listed in con.execute(
+            "SELECT entity_id, version_id, source, source_id, kind, primary_name, programs, topics, lists, "
+            "listing_date FROM entities WHERE version_id IN "
+            "(SELECT version_id FROM snapshot_sources WHERE snapshot_id = ?)",
+            [snap],
+        ).fetchall():
+            entity = pb.RegistryEntity(
+                id=eid, source=source, source_id=source_id, source_version=versions[vid],
+                kind=KINDS.get(kind, pb.ENTITY_KIND_UNSPECIFIED), primary_name=primary, programs=programs,
+                topics=entity_topics, lists=lists,
+            )  # fmt: skip
+            if (date := partial_date(listed)) is not None:
+                entity.listing_date.CopyFrom(date)
+            entities[eid] = entity
+            topics[eid] = frozenset(entity_topics)
+        matcher = Matcher(iter_model_rows(con, snap), artefact)
+    rules = load_rules()
+    graph = load_graph(store, snap, rules)
+    created = datetime.fromisoformat(status.created_at or "1970-01-01T00:00:00+00:00")
+    response = pb.GetRegistryStatusResponse(
+        snapshot_id=snap,
+        snapshot_digest=status.snapshot_digest or "",
+        snapshot_created_at=timestamp(created),
+        entity_count=status.entities,
+        name_count=status.names,
+        model_version=artefact.version,
+    )
+    for s in status.sources:
+        response.sources.append(
+            pb.SourceStatus(
+                version=versions[s.version_id],
+                format=s.format,
+                ingested_at=timestamp(datetime.fromisoformat(s.ingested_at)),
+                entity_count=s.entities,
+                name_count=s.names,
+                relation_count=s.relations,
+                entities_by_kind=[
+                    pb.KindCount(kind=KINDS.get(k, pb.ENTITY_KIND_UNSPECIFIED), count=n)
+                    for k, n in sorted(s.entities_by_kind.items())
+                ],
+                files=[pb.SourceFile(name=f["name"], sha256=f["sha256"], size_bytes=f["bytes"]) for f in s.files],
+            )
+        )
+    log.info("snapshot loaded", snapshot_id=snap, entities=len(entities), names=len(matcher.rows))
+    return ServedSnapshot(
+        snap, status.snapshot_digest or "", matcher, entities, topics, response, store.path, graph, rules
+    )
+
+
+class SnapshotHolder:
+    """The snapshot being served, and a watcher that swaps in the store's newer snapshots.
+
+    The watcher polls cheaply (the store file's size and modification time), and only when they change opens
+    the store to read its current snapshot id. A new snapshot is built in the watcher's thread while requests
+    go on against the old one; the swap is one reference assignment. A failed build is logged and retried at
+    the next change: the old snapshot keeps serving.
+    """
+
+    def __init__(self, store: RegistryStore, artefact: ModelArtefact, current: ServedSnapshot | None = None) -> None:
+        self.store = store
+        self.artefact = artefact
+        self.current = current or load_snapshot(store, artefact)
+        self.on_swap: Callable[[], None] | None = None  # called after each swap (metrics)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._seen = self._file_state()
+
+    def _file_state(self) -> tuple[int, int] | None:
+        try:
+            stat = self.store.path.stat()
+        except FileNotFoundError:
+            return None
+        wal = self.store.path.with_name(self.store.path.name + ".wal")
+        wal_size = wal.stat().st_size if wal.exists() else 0
+        return stat.st_mtime_ns, stat.st_size + wal_size
+
+    def check(self) -> bool:
+        """Swap in the store's current snapshot if it is newer than the one served. True when swapped."""
+        state = self._file_state()
+        if state == self._seen:
+            return False
+        try:
+            newest = self.store.status().snapshot_id
+            if newest is None or newest == self.current.snapshot_id:
+                self._seen = state
+                return False
+            fresh = load_snapshot(self.store, self.artefact, newest)
+        except Exception as exc:  # the old snapshot keeps serving; the next poll retries
+            log.warning("snapshot reload failed", error=str(exc))
+            return False
+        old, self.current = self.current, fresh
+        self._seen = state
+        log.info("snapshot swapped", old=old.snapshot_id, new=fresh.snapshot_id)
+        if self.on_swap is not None:
+            self.on_swap()
+        return True
+
+    def watch(self, interval_s: float = 2.0) -> None:
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                self.check()
+
+        self._thread = threading.Thread(target=loop, name="snapshot-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

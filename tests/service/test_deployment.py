@@ -1,0 +1,139 @@
+"""How the service is deployed: TLS and mutual TLS, several worker processes on one port, a clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from resolver.registry.ingest import parse_all
+from resolver.registry.store import RegistryStore
+from resolver.service.server import Running, ServeConfig, start
+from resolver.settings import EMBEDDED_REGISTRY
+from resolver.v1 import resolver_pb2 as pb
+from resolver.v1 import resolver_pb2_grpc as pb_grpc
+
+TOKEN = "deployment-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "registry.duckdb"
+    RegistryStore(path).ingest(parse_all([EMBEDDED_REGISTRY]))
+    return path
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA, a server certificate for localhost and a client certificate, all signed by the CA."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: cannot make test certificates")
+    d = tmp_path_factory.mktemp("certs")
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
+             "-keyout", "ca.key", "-out", "ca.pem", cwd=d)  # fmt: skip
+    (d / "san.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for name in ("server", "client"):
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", f"{name}.key",
+                 "-out", f"{name}.csr", cwd=d)  # fmt: skip
+        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-days", "2", "-extfile", "san.ext", "-out", f"{name}.pem", cwd=d)  # fmt: skip
+    return d
+
+
+@pytest.fixture(scope="module")
+def mtls_server(store: Path, certs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    config = ServeConfig(
+        store=store, port=0, tokens_env=f"svc:{TOKEN}", tls_cert=certs / "server.pem", tls_key=certs / "server.key",
+        tls_client_ca=certs / "ca.pem", audit_dir=tmp_path_factory.mktemp("audit"),
+    )  # fmt: skip
+    running = start(config)
+    yield running
+    running.stop(1.0)
+
+
+def _status(channel: grpc.Channel) -> pb.GetRegistryStatusResponse:
+    stub = pb_grpc.ResolverServiceStub(channel)
+    response: pb.GetRegistryStatusResponse = stub.GetRegistryStatus(
+        pb.GetRegistryStatusRequest(), metadata=[("authorization", f"Bearer {TOKEN}")], timeout=5
+    )
+    return response
+
+
+def test_mutual_tls_accepts_a_client_certificate_signed_by_the_ca(mtls_server: Running, certs: Path) -> None:
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=(certs / "ca.pem").read_bytes(),
+        private_key=(certs / "client.key").read_bytes(),
+        certificate_chain=(certs / "client.pem").read_bytes(),
+    )
+    with grpc.secure_channel(f"localhost:{mtls_server.port}", credentials) as channel:
+        assert _status(channel).entity_count > 15_000
+
+
+def test_mutual_tls_refuses_a_client_without_a_certificate(mtls_server: Running, certs: Path) -> None:
+    credentials = grpc.ssl_channel_credentials(root_certificates=(certs / "ca.pem").read_bytes())
+    with grpc.secure_channel(f"localhost:{mtls_server.port}", credentials) as channel, pytest.raises(grpc.RpcError):
+        _status(channel)
+
+
+def test_a_plaintext_client_cannot_talk_to_a_tls_server(mtls_server: Running) -> None:
+    with grpc.insecure_channel(f"localhost:{mtls_server.port}") as channel, pytest.raises(grpc.RpcError):
+        _status(channel)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_two_workers_share_one_port_and_stop_on_sigterm(store: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "RESOLVER_LOG_FORMAT": "json"}
+    cmd = [sys.executable, "-m", "resolver.cli", "serve", "--store", str(store), "--port", str(port), "--workers",
+           "2", "--audit-dir", str(tmp_path / "audit")]  # fmt: skip
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pids: set[int] = set()
+        deadline = time.monotonic() + 120
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            grpc.channel_ready_future(channel).result(timeout=120)
+            health = health_pb2_grpc.HealthStub(channel)
+            assert health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == 1
+        # Each new connection lands on one of the workers (SO_REUSEPORT): both must answer in time.
+        while len(pids) < 2 and time.monotonic() < deadline:
+            with grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)]) as ch:
+                stub = pb_grpc.ResolverServiceStub(ch)
+                response = stub.ResolveEntity(
+                    pb.ResolveEntityRequest(
+                        party=pb.Party(name="Sberbank of Russia", kind=pb.ENTITY_KIND_ORGANIZATION)
+                    ),
+                    timeout=30,
+                )
+                assert response.matches
+            pids |= _worker_pids_in_log(tmp_path / "audit")
+        assert len(pids) == 2, "both workers answered"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err[-2000:]
+    assert err.count('"server stopped"') == 2
+
+
+def _worker_pids_in_log(audit_dir: Path) -> set[int]:
+    # each worker process writes its own audit journal, named after its pid
+    return {int(p.name.split("-")[1]) for p in audit_dir.glob("journal-*.jsonl")}

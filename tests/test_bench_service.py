@@ -1,0 +1,37 @@
+"""The service benchmark's pure helpers: percentiles, client query order, process-tree readings."""
+
+from __future__ import annotations
+
+import math
+import os
+
+from benchmarks.bench_service import cpu_seconds, descendants, interleaved, percentiles, tree_memory
+
+
+def test_percentiles_of_known_values() -> None:
+    p = percentiles([float(x) for x in range(1, 101)])
+    assert p["p50"] == 50.5
+    assert math.isclose(p["p95"], 95.05)
+    assert math.isclose(p["p99"], 99.01)
+    assert p["max"] == 100.0
+    assert p["mean"] == 50.5
+
+
+def test_percentiles_of_nothing_are_nan() -> None:
+    assert all(math.isnan(v) for v in percentiles([]).values())
+
+
+def test_clients_interleave_over_the_queries() -> None:
+    assert interleaved(5, 0, 2, 4) == [0, 2, 4, 1]
+    assert interleaved(5, 1, 2, 4) == [1, 3, 0, 2]
+    together = interleaved(6, 0, 3, 2) + interleaved(6, 1, 3, 2) + interleaved(6, 2, 3, 2)
+    assert sorted(together) == list(range(6))  # c clients cover the queries once between them
+
+
+def test_this_process_tree_is_read() -> None:
+    me = os.getpid()
+    assert descendants(me)[0] == me
+    memory = tree_memory(me)
+    assert memory["rss_kib"] > 0
+    assert memory["hwm_kib"] >= memory["rss_kib"]
+    assert cpu_seconds([me])[me] > 0
