@@ -18,11 +18,13 @@ from resolver.registry.errors import IngestError
 from resolver.registry.ingest import parse_all, plan
 from resolver.registry.parsers import formats
 from resolver.registry.store import RegistryStore, StoreError, StoreStatus
+from resolver.service.audit_cli import app as audit_app
 from resolver.settings import EMBEDDED_REGISTRY, Settings
 
 app = typer.Typer(help="Entity resolution and sanctions screening.", no_args_is_help=True, add_completion=False)
 registry_app = typer.Typer(help="Inspect the registry store.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+app.add_typer(audit_app, name="audit")
 
 err = Console(stderr=True, soft_wrap=True)  # error lines are read by scripts too: never wrap them
 # A fixed width keeps text output byte-stable whatever the terminal (status output depends on the store only).
@@ -298,6 +300,198 @@ def compare(
     except (IngestError, ModelError) as exc:
         raise _fail(str(exc)) from None
     err.print(f"{n} pairs scored with model {artefact.version} -> {out_path}")
+
+
+def _has_snapshot(registry: RegistryStore) -> bool:
+    if not registry.path.exists():
+        return False
+    try:
+        return registry.status().snapshot_id is not None
+    except StoreError:
+        return False
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on; not loopback requires --tokens.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 50051,
+    workers: Annotated[int, typer.Option(help="Processes sharing the port (SO_REUSEPORT): about one per core.")] = 1,
+    threads: Annotated[int, typer.Option(help="Handler threads per process.")] = 8,
+    tokens: Annotated[
+        Path | None, typer.Option("--tokens", help="Bearer tokens file: caller:token[:Method,...] per line.")
+    ] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate chain (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    tls_client_ca: Annotated[
+        Path | None, typer.Option(help="Require client certificates signed by this CA (mutual TLS).")
+    ] = None,
+    audit_dir: Annotated[
+        Path | None,
+        typer.Option(help="Audit log directory (default: $RESOLVER_AUDIT_DIR or 'audit' beside the store)."),
+    ] = None,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics on this port.")] = None,
+    max_message_bytes: Annotated[int, typer.Option(help="Largest request or response message.")] = 4 * 1024 * 1024,
+    model: ModelOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Serve ResolverService over gRPC. With no store yet, the embedded default registry is ingested first."""
+    from resolver.model.artefact import DEFAULT_MODEL_DIR
+    from resolver.service.audit import default_audit_dir
+    from resolver.service.auth import TokenError
+    from resolver.service.server import ServeConfig, ServeError
+    from resolver.service.server import serve as run_server
+
+    settings = Settings.from_env()
+    registry = _store(store)
+    if not _has_snapshot(registry):
+        err.print(f"no snapshot in {registry.path}: ingesting the embedded default registry")
+        try:
+            result = registry.ingest(parse_all([EMBEDDED_REGISTRY]), note="embedded default registry")
+        except (IngestError, StoreError) as exc:
+            raise _fail(str(exc)) from None
+        err.print(f"snapshot {result.snapshot_id} written to {registry.path}")
+    config = ServeConfig(
+        store=registry.path,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        model_dir=model or DEFAULT_MODEL_DIR,
+        tokens_file=tokens or settings.tokens_file,
+        tokens_env=settings.tokens,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        tls_client_ca=tls_client_ca,
+        audit_dir=audit_dir or settings.audit_dir or default_audit_dir(registry.path),
+        max_message_bytes=max_message_bytes,
+        metrics_port=metrics_port,
+    )
+    try:
+        run_server(config)
+    except (ServeError, TokenError, StoreError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def resolve(
+    name: Annotated[str, typer.Argument(help="The party's name, in any script.")],
+    kind: Annotated[str | None, typer.Option(help="person, organization, vessel or aircraft.")] = None,
+    country: Annotated[str | None, typer.Option(help="Country code or name.")] = None,
+    birth_date: Annotated[str | None, typer.Option("--dob", help="Date of birth: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many matches.")] = 10,
+    threshold: Annotated[float | None, typer.Option(help="Match probability threshold (default: the model's).")] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Server host:port (default $RESOLVER_ADDRESS).")
+    ] = None,
+    token: Annotated[str | None, typer.Option(help="Bearer token (default $RESOLVER_TOKEN).")] = None,
+    ca: Annotated[Path | None, typer.Option(help="Use TLS, trusting this CA certificate.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Resolve one party through a running server (`resolver serve`)."""
+    from resolver.service import client
+    from resolver.v1 import resolver_pb2 as pb
+
+    settings = Settings.from_env()
+    if kind is not None and kind not in client.KIND_VALUES:
+        raise _fail(f"--kind must be one of {', '.join(client.KIND_VALUES)}")
+    party = pb.Party(
+        name=name, kind=client.KIND_VALUES.get(kind or "", pb.ENTITY_KIND_UNSPECIFIED), country=country or ""
+    )
+    if birth_date:
+        try:
+            parts = [int(p) for p in birth_date.split("-")] + [0, 0]
+        except ValueError:
+            raise _fail(f"--dob {birth_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD") from None
+        party.birth_date.CopyFrom(pb.PartialDate(year=parts[0], month=parts[1], day=parts[2]))
+    options = pb.ResolveOptions(limit=limit)
+    if threshold is not None:
+        options.threshold = threshold
+    target = client.Target(address or settings.address, token or settings.token, ca)
+    try:
+        response = client.resolve(target, pb.ResolveEntityRequest(party=party, options=options))
+    except client.CallError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        _dump(client.as_dict(response))
+        return
+    p = response.provenance
+    out.print(
+        f"snapshot {p.snapshot_id} ({p.snapshot_digest[:12]}), model {p.model_version}, threshold "
+        f"p >= {p.threshold:.3g} (weight {p.threshold_match_weight:.3f}), request {response.request_id}"
+    )
+    if not response.matches:
+        out.print("no match")
+        return
+    table = Table("probability", "weight", "entity", "source", "matched name", "evidence", box=None)
+    for m in response.matches:
+        evidence = ", ".join(f"{e.comparison} {e.match_weight:+.1f}" for e in m.evidence if e.match_weight)
+        table.add_row(
+            f"{m.match_probability:.3f}", f"{m.match_weight:.2f}", m.entity.id, m.entity.source, m.matched_name,
+            evidence,
+        )  # fmt: skip
+    out.print(table)
+
+
+@app.command()
+def ownership(
+    party: Annotated[str, typer.Argument(help="An entity id (e.g. os_zala_entities:NK-...) or a name in the store.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge edges and listings on this date (YYYY-MM-DD; default today).")
+    ] = None,
+    depth: Annotated[int, typer.Option(help="At most this many ownership steps upwards.")] = 6,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Ownership chains from a party up to listed owners, and each jurisdiction's verdict."""
+    import datetime as dt
+
+    from resolver.ownership.assess import assess
+    from resolver.ownership.load import load_graph
+    from resolver.ownership.rules import load_rules
+
+    if as_of is not None:
+        try:
+            as_of = dt.date.fromisoformat(as_of).isoformat()
+        except ValueError:
+            raise _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+    if depth < 1:
+        raise _fail("--depth must be 1 or more")
+    registry = _store(store)
+    try:
+        rules = load_rules()
+        graph = load_graph(registry, rules=rules)
+        node_id = party if party in graph.index else None
+        if node_id is None:
+            found = registry.find(party, limit=50)
+            exact = sorted({eid for eid, _, name in found if name.casefold() == party.casefold()})
+            candidates = exact or sorted({eid for eid, _, _ in found})
+            if len(candidates) != 1:
+                named = dict((eid, name) for eid, name, _ in found)
+                listing = "\n".join(f"  {eid}  {name}" for eid, name in list(named.items())[:20])
+                what = "no entity" if not candidates else f"{len(candidates)} entities"
+                raise _fail(f"{what} named {party!r}; give one entity id{':' if listing else ''}\n{listing}".rstrip())
+            node_id = candidates[0]
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    result = assess(graph, node_id, rules, as_of, depth)
+    if as_json:
+        _dump(asdict(result))
+        return
+    out.print(f"{graph.names[graph.index[node_id]]} ({node_id}), as of {result.as_of}")
+    for i, chain in enumerate(result.chains):
+        steps = []
+        for s in chain.steps:
+            lists = f", listed: {', '.join(s.owner_lists[:4])}" if s.owner_lists else ""
+            steps.append(f"{s.owner_name} ({s.kind} {s.share.text()}{lists})")
+        effective = "" if chain.effective_share is None else f" (effective {chain.effective_share:.4g}%)"
+        out.print(f"  chain {i}: " + " <- ".join(steps) + effective, markup=False)
+    if result.truncated:
+        out.print("  (more chains exist than are shown)")
+    table = Table("jurisdiction", "verdict", "share counted", "explanation", box=None)
+    for v in result.verdicts:
+        counted = "" if v.counted_share is None else f"{v.counted_share:.4g}%"
+        table.add_row(v.jurisdiction, v.verdict, counted, v.explanation)
+    out.print(table)
 
 
 def main() -> None:
