@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build: docker build -t resolver .     Run: docker run --rm resolver registry status
+# Build: docker build -t resolver .
+# Run:   docker run --rm -p 50051:50051 -e RESOLVER_TOKENS=caller:a-long-random-token resolver
 
 # --- build: compile what needs compiling (PyICU links the system ICU) --------------------
 FROM python:3.11-slim-bookworm AS build
@@ -28,4 +29,6 @@ WORKDIR /var/lib/resolver
 # Bake the embedded default registry (public-domain OFAC SDN + UN lists) into the store.
 RUN resolver ingest --embedded --note "baked into the image"
 ENTRYPOINT ["resolver"]
-CMD ["registry", "status"]
+EXPOSE 50051
+# Listening beyond loopback needs tokens: pass RESOLVER_TOKENS or mount a file and set RESOLVER_TOKENS_FILE.
+CMD ["serve", "--host", "0.0.0.0", "--port", "50051"]
