@@ -173,8 +173,12 @@ class ResolverScreen:
     populations costs nothing.
     """
 
-    def __init__(self, data_dir: Path | None = None) -> None:
+    def __init__(self, data_dir: Path | None = None, floor_below: float = 0.0) -> None:
         self.data_dir = data_dir or shared_data_dir()
+        # Resolve down to (shipped threshold - floor_below) and keep each party's best weight (`best`), so one
+        # screening run also says what lower thresholds would flag (tradeoff.py). Flags stay at the shipped one.
+        self.floor_below = floor_below
+        self.best: dict[Party, float] = {}
         self._matcher: Matcher | None = None
         self.description = ""
         self.candidates = 0  # registry names scored over every party screened
@@ -205,22 +209,26 @@ class ResolverScreen:
         from resolver.matching.engine import Query
 
         matcher = self.matcher()
+        shipped = matcher.threshold
         flags: list[Flag | None] = []
         for i, party in enumerate(parties):
             query = Query(party.name, kind=party.kind, birth_dates=party.birth_dates, countries=party.countries)
-            matches, stats = matcher.resolve(query, limit=1, explain=False)
+            matches, stats = matcher.resolve(query, threshold=shipped - self.floor_below, limit=1, explain=False)
             self.candidates += stats.candidates
             self.capped += stats.capped_keys
-            flags.append(Flag(matches[0].matched_name, matches[0].match_weight) if matches else None)
+            if matches:
+                self.best[party] = matches[0].match_weight
+            hit = matches and matches[0].match_weight >= shipped
+            flags.append(Flag(matches[0].matched_name, matches[0].match_weight) if hit else None)
             if (i + 1) % 10_000 == 0:
                 print(f"resolver: {i + 1:,} of {len(parties):,} screened", file=sys.stderr, flush=True)
         self.screened += len(parties)
         return flags
 
 
-def resolver_screen(data_dir: Path | None = None) -> ResolverScreen:
+def resolver_screen(data_dir: Path | None = None, floor_below: float = 0.0) -> ResolverScreen:
     """The resolver's in-process screen at its shipped default threshold (see ResolverScreen)."""
-    return ResolverScreen(data_dir)
+    return ResolverScreen(data_dir, floor_below)
 
 
 def flag_rates(screen: Screen, populations: Sequence[Population], examples: int = 10) -> list[FlagRate]:
