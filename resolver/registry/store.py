@@ -488,14 +488,24 @@ class RegistryStore:
                 raise StoreError(f"no entity {entity_id!r} in snapshot {snap}")
             record: dict[str, Any] = dict(zip([d[0] for d in cur.description], row, strict=True))
             vid = record["version_id"]
-            for table in (*_DETAIL_TABLES, "relations"):
-                where = "(subject_id = $id OR object_id = $id)" if table == "relations" else "entity_id = $id"
+            for table in _DETAIL_TABLES:
                 cur = con.execute(
-                    f"SELECT * EXCLUDE (version_id) FROM {table} WHERE version_id = $vid AND {where}",
+                    f"SELECT * EXCLUDE (version_id) FROM {table} WHERE version_id = $vid AND entity_id = $id",
                     {"vid": vid, "id": entity_id},
                 )
                 cols = [d[0] for d in cur.description]
                 record[table] = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+            # Relations from every source of the snapshot: an agency's registry edges may own or be owned by
+            # a list entry of another source. Each says which source states it.
+            cur = con.execute(
+                "SELECT r.* EXCLUDE (version_id), v.source AS stated_by FROM relations r "
+                "JOIN source_versions v USING (version_id) WHERE r.version_id IN "
+                "(SELECT version_id FROM snapshot_sources WHERE snapshot_id = $snap) "
+                "AND (r.subject_id = $id OR r.object_id = $id) ORDER BY ALL",
+                {"snap": snap, "id": entity_id},
+            )
+            cols = [d[0] for d in cur.description]
+            record["relations"] = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
         record["snapshot_id"] = snap
         return record
 

@@ -149,7 +149,7 @@ def entity_record(record: dict[str, Any], snapshot: ServedSnapshot) -> pb.Entity
         relation = out.relations.add(
             subject_id=r["subject_id"], object_id=r.get("object_id") or "", object_name=r.get("object_name") or "",
             kind=RELATION_KINDS.get(r["kind"], pb.RELATION_KIND_UNSPECIFIED), role=r.get("role") or "",
-            source=record["source"],
+            source=r.get("stated_by") or record["source"],
         )  # fmt: skip
         relation.share.CopyFrom(share(r.get("percentage"), r.get("percentage_min"), r.get("percentage_max")))
         _set_date(relation, "start_date", r.get("start_date"))

@@ -103,3 +103,13 @@ def test_get_entity_shows_owners_with_verdicts(stub: pb_grpc.ResolverServiceStub
     ofac = next(v for v in record.ownership.verdicts if v.jurisdiction == pb.JURISDICTION_US_OFAC)
     assert ofac.verdict == pb.OWNERSHIP_VERDICT_MINORITY_EXPOSURE and ofac.counted_share == 49.0
     assert any(r.kind == pb.RELATION_KIND_OWNERSHIP and r.share.exact == 49.0 for r in record.relations)
+
+
+def test_get_entity_shows_holdings_stated_by_another_source(stub: pb_grpc.ResolverServiceStub) -> None:
+    record = stub.GetEntity(pb.GetEntityRequest(entity_id="gb_hmt:EV-1"), timeout=30).entity
+    holdings = [r for r in record.relations if r.subject_id == "gb_hmt:EV-1"]
+    assert [(r.object_id, r.share.exact, r.source) for r in holdings] == [
+        ("ownership_edges:ENA", 100.0, "ownership_edges")
+    ]
+    owners = [r for r in record.relations if r.object_id == "gb_hmt:EV-1"]
+    assert [(r.subject_id, r.share.exact) for r in owners] == [("eu_fsf:AB-1", 28.6)]
