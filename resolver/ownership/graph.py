@@ -130,6 +130,25 @@ class OwnershipGraph:
     def listed(self, node: int, jurisdiction: str, day: int) -> bool:
         return jurisdiction in self.jurisdictions[node] and int(self.listed_from[node]) <= day
 
+    def share_listings(self, groups: Iterable[Sequence[str]]) -> int:
+        """Treat each group of node ids as one party for listing purposes: every member is listed wherever any
+        member is (the same person on the UK and the EU lists is two entries, one owner). A member's listing
+        date becomes the group's earliest. Returns the number of nodes whose listings grew."""
+        grown = 0
+        for group in groups:
+            members = [self.index[g] for g in group if g in self.index]
+            if len(members) < 2:
+                continue
+            lists = tuple(sorted({x for m in members for x in self.node_lists[m]}))
+            under = frozenset(j for m in members for j in self.jurisdictions[m])
+            dates = [int(self.listed_from[m]) for m in members if self.node_lists[m]]
+            for m in members:
+                if self.node_lists[m] != lists or self.jurisdictions[m] != under:
+                    grown += 1
+                self.node_lists[m], self.jurisdictions[m] = lists, under
+                self.listed_from[m] = min(dates) if dates else 0
+        return grown
+
     def listed_anywhere(self, node: int, day: int) -> bool:
         return bool(self.node_lists[node]) and int(self.listed_from[node]) <= day
 

@@ -8,7 +8,7 @@ import pytest
 
 from resolver.ownership.assess import DIRECTLY_LISTED, MINORITY, assess
 from resolver.ownership.graph import OwnershipGraph
-from resolver.ownership.load import load_graph
+from resolver.ownership.load import load_graph, same_party_groups
 from resolver.ownership.rules import load_rules
 from resolver.registry.ingest import parse_all
 from resolver.registry.store import RegistryStore
@@ -57,3 +57,16 @@ def test_ofac_linked_to_edges_point_up_to_the_linked_party(graph: OwnershipGraph
     assert len(linked) > 6000
     # every OFAC link is shown with an unknown share and never counted
     assert all(graph.share(e).exact is None for e in linked)
+
+
+def test_one_person_on_several_lists_is_grouped_across_scripts(registries: Path, tmp_path: Path) -> None:
+    store = RegistryStore(tmp_path / "registry.duckdb")
+    store.ingest(parse_all([registries / "combined" / "combined_us_uk_eu_2022-05-05.csv"]))
+    with store.connect(read_only=True) as con:
+        groups = same_party_groups(con, 1)
+    frolova = next(g for g in groups if "gb_fca_combined:gb_hmt:14522" in g)
+    # FROLOVA Tamara Ivanovna (UK), FROLOVA, Tamara Ivanovna (OFAC), Тамара Ивановна Фролова (EU): one person
+    assert {"gb_fca_combined:us_ofac_sdn:35495", "gb_fca_combined:eu_fsf:EU.7144.77"} <= set(frolova)
+    graph = load_graph(store)
+    node = graph.index["gb_fca_combined:gb_hmt:14522"]
+    assert {"UK", "EU", "US_OFAC"} <= graph.jurisdictions[node]

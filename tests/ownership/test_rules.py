@@ -167,3 +167,21 @@ def test_several_statements_of_one_holding_count_once() -> None:
     result = run(nodes, edges, "c")
     ofac = next(v for v in result.verdicts if v.jurisdiction == "US_OFAC")
     assert ofac.verdict == MINORITY and ofac.counted_share == 30.0
+
+
+def test_one_party_on_two_lists_is_listed_under_both_once_its_entries_are_grouped() -> None:
+    """Abramovich as two list entries (the UK's and the EU's); the registry edge points at the UK entry."""
+    nodes = [
+        Node("evraz-na", "Evraz North America"),
+        Node("evraz-plc", "Evraz plc", source="gb_hmt", lists=("gb_hmt",)),
+        Node("gb:abramovich", "ABRAMOVICH Roman", source="gb_hmt", lists=("gb_hmt",)),
+        Node("eu:abramovich", "Roman ABRAMOVICH", source="eu_fsf", lists=("eu_fsf",)),
+    ]
+    edges = [owns("evraz-plc", "evraz-na", 100), owns("gb:abramovich", "evraz-plc", 28.6)]
+    graph = OwnershipGraph.build(nodes, edges, RULES)
+    before = {v.jurisdiction: v.verdict for v in assess(graph, "evraz-na", RULES, TODAY).verdicts}
+    assert before["EU"] == NONE  # the EU entry owns nothing in the data
+    assert graph.share_listings([["gb:abramovich", "eu:abramovich"]]) == 2
+    after = {v.jurisdiction: v for v in assess(graph, "evraz-na", RULES, TODAY).verdicts}
+    assert after["EU"].verdict == MINORITY and after["EU"].counted_share == pytest.approx(28.6)
+    assert after["UK"].verdict == BLOCKED
