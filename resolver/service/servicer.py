@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -52,6 +52,22 @@ def _check_deadline(context: grpc.ServicerContext) -> None:
         abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the party was resolved")
 
 
+ASSESSMENT_CACHE = 50_000  # ownership assessments kept per snapshot
+
+
+def _assessment(snapshot: ServedSnapshot, entity_id: str, as_of: str | None) -> pb.OwnershipAssessment:
+    """A node's ownership assessment as of a date (default today), cached in the snapshot: the same (node, date)
+    always gets the same answer from one snapshot. Callers copy it (CopyFrom), never change it."""
+    key = (entity_id, as_of or date.today().isoformat())
+    cached = snapshot.assessments.get(key)
+    if cached is None:
+        cached = assessment_message(assess(snapshot.ownership, entity_id, snapshot.rules, key[1]))
+        if len(snapshot.assessments) >= ASSESSMENT_CACHE:
+            snapshot.assessments.clear()  # crude but bounded
+        snapshot.assessments[key] = cached
+    return cached
+
+
 class ResolverServicer(pb_grpc.ResolverServiceServicer):
     def __init__(self, holder: SnapshotHolder, audit: AuditLog | None = None) -> None:
         self.holder = holder
@@ -88,7 +104,7 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
             node = graph.index.get(match.entity.id)
             if node is None:
                 continue
-            assessment = assessment_message(assess(graph, match.entity.id, snapshot.rules, as_of))
+            assessment = _assessment(snapshot, match.entity.id, as_of)
             match.ownership.CopyFrom(assessment)
             if not party_done and not graph.node_lists[node] and graph.owner_edges(node):
                 response.party_ownership.CopyFrom(assessment)
@@ -209,9 +225,7 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
             except InvalidRequest as exc:
                 abort_invalid(context, InvalidRequest([Violation("as_of", v.description) for v in exc.violations]))
         if entity_id in snapshot.ownership.index and wanted == snapshot.snapshot_id:
-            response.entity.ownership.CopyFrom(
-                assessment_message(assess(snapshot.ownership, entity_id, snapshot.rules, as_of))
-            )
+            response.entity.ownership.CopyFrom(_assessment(snapshot, entity_id, as_of))
         response.provenance.CopyFrom(provenance(snapshot, snapshot.matcher.threshold))
         if wanted != snapshot.snapshot_id:  # a past snapshot: say which one the record comes from
             response.provenance.snapshot_id = wanted

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -66,6 +66,8 @@ class ServedSnapshot:
     store_path: Path
     ownership: OwnershipGraph
     rules: list[Rule]
+    # ownership assessments by (node, as-of date): a snapshot never changes, so neither do they (servicer.py)
+    assessments: dict[tuple[str, str], pb.OwnershipAssessment] = field(default_factory=dict, compare=False)
 
     @property
     def artefact(self) -> ModelArtefact:
