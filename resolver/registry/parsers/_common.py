@@ -7,7 +7,7 @@ import gc
 import gzip
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
@@ -143,6 +143,33 @@ def country_code(raw: str | None) -> str | None:
     if territory is not None:
         return str(territory.code)
     return value.lower()
+
+
+def iter_csv_records(
+    path: Path, allowed: Sequence[str], required: Sequence[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, {column: value}) of a CSV file with a header, for the agency's own formats: the header must
+    name only `allowed` columns, each once, and every `required` one; every row must have the header's width."""
+    rows = iter_csv(path)
+    try:
+        header_line, header = next(rows)
+    except StopIteration:
+        raise IngestError(path, "line 1", "empty file: no header row") from None
+    columns = [h.strip() for h in header]
+    where = f"line {header_line}"
+    unknown = [c for c in columns if c not in allowed]
+    if unknown:
+        raise IngestError(path, where, f"unknown columns: {', '.join(unknown)} (allowed: {', '.join(allowed)})")
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise IngestError(path, where, f"repeated columns: {', '.join(repeated)}")
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise IngestError(path, where, f"missing columns: {', '.join(missing)}")
+    for line, values in rows:
+        if len(values) != len(columns):
+            raise IngestError(path, f"line {line}", f"expected {len(columns)} columns, found {len(values)}")
+        yield line, dict(zip(columns, values, strict=True))
 
 
 def _valid(y: int, m: int | None = None, d: int | None = None) -> bool:

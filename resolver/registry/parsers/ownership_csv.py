@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from resolver.registry.errors import IngestError
-from resolver.registry.parsers._common import clean, country_code, iter_csv
+from resolver.registry.parsers._common import clean, country_code, iter_csv_records
 from resolver.registry.records import (
     AIRCRAFT,
     NAME_PRIMARY,
@@ -118,28 +118,7 @@ def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    rows = iter_csv(path)
-    try:
-        header_line, header = next(rows)
-    except StopIteration:
-        raise IngestError(path, "line 1", "empty file: no header row") from None
-    columns = [h.strip() for h in header]
-    where = f"line {header_line}"
-    unknown = [c for c in columns if c not in COLUMNS]
-    if unknown:
-        raise IngestError(path, where, f"unknown columns: {', '.join(unknown)} (allowed: {', '.join(COLUMNS)})")
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    if repeated:
-        raise IngestError(path, where, f"repeated columns: {', '.join(repeated)}")
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise IngestError(path, where, f"missing columns: {', '.join(missing)}")
-    out: list[tuple[int, dict[str, str]]] = []
-    for line, values in rows:
-        if len(values) != len(columns):
-            raise IngestError(path, f"line {line}", f"expected {len(columns)} columns, found {len(values)}")
-        out.append((line, dict(zip(columns, values, strict=True))))
-    return out
+    return list(iter_csv_records(path, COLUMNS, REQUIRED))
 
 
 def _edge(path: Path, line: int, row: dict[str, str], nodes: dict[str, _Node]) -> Relation:

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from resolver.registry.errors import IngestError
-from resolver.registry.parsers._common import clean, country_code, iter_csv
+from resolver.registry.parsers._common import clean, country_code, iter_csv_records
 from resolver.registry.records import (
     AIRCRAFT,
     NAME_ALIAS,
@@ -89,29 +89,7 @@ def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
 
 
 def _read(path: Path) -> list[tuple[Entity, int]]:
-    rows = iter_csv(path)
-    try:
-        header_line, header = next(rows)
-    except StopIteration:
-        raise IngestError(path, "line 1", "empty file: no header row") from None
-    columns = [h.strip() for h in header]
-    where = f"line {header_line}"
-    unknown = [c for c in columns if c not in COLUMNS]
-    if unknown:
-        raise IngestError(path, where, f"unknown columns: {', '.join(unknown)} (allowed: {', '.join(COLUMNS)})")
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    if repeated:
-        raise IngestError(path, where, f"repeated columns: {', '.join(repeated)}")
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise IngestError(path, where, f"missing columns: {', '.join(missing)}")
-    out: list[tuple[Entity, int]] = []
-    for line, values in rows:
-        if len(values) != len(columns):
-            raise IngestError(path, f"line {line}", f"expected {len(columns)} columns, found {len(values)}")
-        row = dict(zip(columns, values, strict=True))
-        out.append((_entity(path, line, row), line))
-    return out
+    return [(_entity(path, line, row), line) for line, row in iter_csv_records(path, COLUMNS, REQUIRED)]
 
 
 def _entity(path: Path, line: int, row: dict[str, str]) -> Entity:
