@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ import numpy as np
 
 from benchmarks.accuracy.split import shared_data_dir
 from benchmarks.registry_files import latest_registry_paths
+from benchmarks.stats import percentiles
 
 SECTION = "Resolve latency (in process)"
 WARMUP = 200
@@ -217,17 +218,6 @@ def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> Iterato
 # -- one registry, in a child process ------------------------------------------------------------
 
 
-def _percentiles(values: Sequence[float] | np.ndarray[Any, Any]) -> dict[str, float]:
-    arr = np.asarray(values, dtype=np.float64)
-    return {
-        "p50": float(np.percentile(arr, 50)),
-        "p95": float(np.percentile(arr, 95)),
-        "p99": float(np.percentile(arr, 99)),
-        "max": float(arr.max()),
-        "mean": float(arr.mean()),
-    }
-
-
 def _timed(run: Callable[[int], Any], n: int) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Milliseconds of run(i) for each i < n, after one untimed warm-up pass over the first WARMUP."""
     for i in range(min(WARMUP, n)):
@@ -317,15 +307,15 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
         "resolve_explain": _timed(resolve_explain, len(queries)),
     }
     result["latency_ms"] = {
-        name: {half: _percentiles(t[halves == half] if half != "all" else t) for half in ("all", "variant", "negative")}
+        name: {half: percentiles(t[halves == half] if half != "all" else t) for half in ("all", "variant", "negative")}
         for name, t in timings.items()
     }
     result["candidates"] = {
-        half: _percentiles(candidates[halves == half] if half != "all" else candidates)
+        half: percentiles(candidates[halves == half] if half != "all" else candidates)
         for half in ("all", "variant", "negative")
     }
     result["index_candidates"] = {
-        half: _percentiles(index_candidates[halves == half] if half != "all" else index_candidates)
+        half: percentiles(index_candidates[halves == half] if half != "all" else index_candidates)
         for half in ("all", "variant", "negative")
     }
     result["queries_capped"] = {
@@ -341,11 +331,11 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
         process.extractOne(queries[picked[i]][0], names_sorted, scorer=fuzz.token_sort_ratio)
 
     base = _timed(scan, len(picked))  # its warm-up repeats the first queries: the scan keeps no state anyway
-    result["baseline_ms"] = _percentiles(base)
+    result["baseline_ms"] = percentiles(base)
     result["baseline_queries"] = len(picked)
     result["baseline_choices"] = len(names_sorted)
     # The resolver on exactly the baseline's queries, for a like-for-like ratio.
-    result["resolve_on_baseline_queries_ms"] = _percentiles(timings["resolve"][picked])
+    result["resolve_on_baseline_queries_ms"] = percentiles(timings["resolve"][picked])
     result["final"] = _status()
     result["columns_bytes"] = columns_bytes(matcher)  # after the RSS readings: it allocates
     return result

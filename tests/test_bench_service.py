@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import os
 
-from benchmarks.bench_service import cpu_seconds, descendants, interleaved, percentiles, tree_memory
+from benchmarks.bench_service import cpu_seconds, descendants, interleaved, tree_memory
+from benchmarks.stats import percentiles
 
 
 def test_percentiles_of_known_values() -> None:
