@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import JaroWinkler
 
-from resolver.matching.engine import Matcher, Query, StringColumn, _jw_bound
+from resolver.matching.columns import StringColumn, _jw_bound
+from resolver.matching.engine import Matcher, Query
 from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
 from resolver.model.artefact import load_artefact
 from resolver.model.features import model_row
