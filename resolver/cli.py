@@ -417,8 +417,9 @@ def resolve(
     p = response.provenance
     out.print(
         f"snapshot {p.snapshot_id} ({p.snapshot_digest[:12]}), model {p.model_version}, threshold "
-        f"p >= {p.threshold:.3g} (weight {p.threshold_match_weight:.3f}), request {response.request_id}"
+        f"p >= {p.threshold:.3g} (weight {p.threshold_match_weight:.3f})"
     )
+    out.print(f"request {response.request_id}")
     if not response.matches:
         out.print("no match")
         return

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import contextvars
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import grpc
-
-from resolver.service.calls import wrap_handler
 
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/", "/grpc.reflection.v1.")
 ANONYMOUS = "anonymous"
@@ -80,7 +76,8 @@ class Authenticator:
         return found
 
 
-def _bearer(metadata: Iterable[Any] | None) -> str | None:
+def bearer(metadata: Iterable[Any] | None) -> str | None:
+    """The token of an `authorization: Bearer TOKEN` header; None when there is none (or another scheme)."""
     for key, value in metadata or ():
         if key == "authorization" and isinstance(value, str):
             scheme, _, token = value.partition(" ")
@@ -88,43 +85,21 @@ def _bearer(metadata: Iterable[Any] | None) -> str | None:
     return None
 
 
-class AuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
-    """UNAUTHENTICATED without a known token; PERMISSION_DENIED for a method the token does not grant."""
-
-    def __init__(self, authenticator: Authenticator | None) -> None:
-        self.authenticator = authenticator  # None: no authentication (loopback only, see server.serve)
-
-    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        handler = continuation(details)
-        method: str = details.method
-        if handler is None or method.startswith(OPEN_SERVICES):
-            return handler
-        if self.authenticator is None:
-            return wrap_handler(handler, lambda behavior: _as_caller(ANONYMOUS, behavior))
-        token = _bearer(details.invocation_metadata)
-        grant = self.authenticator.identify(token) if token else None
-        if grant is None:
-            why = "missing bearer token" if token is None else "unknown bearer token"
-            return wrap_handler(handler, lambda _: _refuse(grpc.StatusCode.UNAUTHENTICATED, why))
-        short = method.rsplit("/", 1)[-1]
-        if grant.methods is not None and short not in grant.methods:
-            message = f"caller {grant.caller!r} may not call {short}"
-            return wrap_handler(handler, lambda _: _refuse(grpc.StatusCode.PERMISSION_DENIED, message))
-        return wrap_handler(handler, lambda behavior: _as_caller(grant.caller, behavior))
+def is_open(method: str) -> bool:
+    """Health checks and reflection need no token."""
+    return method.startswith(OPEN_SERVICES)
 
 
-def _as_caller(caller: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
-    def run(request: Any, context: grpc.ServicerContext) -> Any:
-        CALLER.set(caller)  # handler threads are pooled: set on every call, never inherited
-        return behavior(request, context)
-
-    return run
-
-
-def _refuse(code: grpc.StatusCode, message: str) -> Callable[..., Any]:
-    def run(request: Any, context: grpc.ServicerContext) -> Any:
-        from resolver.service.errors import abort
-
-        abort(context, code, message)
-
-    return run
+def check(authenticator: Authenticator | None, method: str, metadata: Iterable[Any] | None) -> tuple[str, str | None]:
+    """(caller, None) when the call may go on, or (caller, why) with why starting with UNAUTHENTICATED or
+    PERMISSION_DENIED. Without an authenticator (loopback only, see server.py) every caller is anonymous."""
+    if authenticator is None or is_open(method):
+        return ANONYMOUS, None
+    token = bearer(metadata)
+    grant = authenticator.identify(token) if token else None
+    if grant is None:
+        return ANONYMOUS, "UNAUTHENTICATED: " + ("missing bearer token" if token is None else "unknown bearer token")
+    short = method.rsplit("/", 1)[-1]
+    if grant.methods is not None and short not in grant.methods:
+        return grant.caller, f"PERMISSION_DENIED: caller {grant.caller!r} may not call {short}"
+    return grant.caller, None

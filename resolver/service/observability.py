@@ -16,8 +16,9 @@ import grpc
 import structlog
 from prometheus_client import Counter, Gauge, Histogram
 
-from resolver.service.auth import CALLER
+from resolver.service.auth import CALLER, Authenticator, check, is_open
 from resolver.service.calls import short_method, wrap_handler
+from resolver.service.errors import abort
 
 log = structlog.get_logger("resolver.requests")
 
@@ -56,53 +57,85 @@ def record_resolve(candidates: int, capped: int, matches: int) -> None:
     MATCHES.observe(matches)
 
 
-class ObservabilityInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+class CallInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    """One layer around every call: authentication (auth.check), the caller and a fresh facts dict in context
+    variables, then one log line and the metrics. The wrapped handler is built once per method, not per call:
+    per-call handler objects and a second interceptor layer cost about 0.1 ms a call, a sixth of the floor."""
+
+    def __init__(self, authenticator: Authenticator | None) -> None:
+        self.authenticator = authenticator
+        self._handlers: dict[str, Any] = {}
+
     def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        handler = continuation(details)
-        if handler is None:
-            return None
-        method = short_method(details.method)
-        if handler.response_streaming:
-            return wrap_handler(handler, lambda behavior: _observe_stream(method, behavior))
-        return wrap_handler(handler, lambda behavior: _observe_unary(method, behavior))
+        method: str = details.method
+        wrapped = self._handlers.get(method)
+        if wrapped is None:
+            handler = continuation(details)
+            if handler is None:
+                return None
+            # Probes and reflection log at debug level: a load balancer's health checks would drown the log.
+            quiet = is_open(method)
+            observe = _observe_stream if handler.response_streaming else _observe_unary
+            wrapped = wrap_handler(handler, lambda behavior: observe(self, method, behavior, quiet))
+            self._handlers[method] = wrapped
+        return wrapped
+
+    def admit(self, method: str, context: grpc.ServicerContext) -> None:
+        caller, refusal = check(self.authenticator, method, context.invocation_metadata())
+        CALLER.set(caller)  # handler threads are pooled: set on every call, never inherited
+        if refusal is not None:
+            code, _, message = refusal.partition(": ")
+            abort(context, grpc.StatusCode[code], message)
 
 
-def _finish(method: str, context: grpc.ServicerContext, started: float, facts: dict[str, Any], failed: bool) -> None:
+def _finish(
+    method: str, context: grpc.ServicerContext, started: float, facts: dict[str, Any], failed: bool, quiet: bool
+) -> None:
     seconds = time.perf_counter() - started
     code = context.code() if hasattr(context, "code") else None
     name = code.name if isinstance(code, grpc.StatusCode) else ("UNKNOWN" if failed else "OK")
     REQUESTS.labels(method, name).inc()
     LATENCY.labels(method).observe(seconds)
-    level = log.info if name == "OK" else log.warning
+    level = log.debug if quiet else (log.info if name == "OK" else log.warning)
     level("rpc", method=method, code=name, caller=CALLER.get(), latency_ms=round(seconds * 1000, 3), **facts)
 
 
-def _observe_unary(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+def _observe_unary(
+    interceptor: CallInterceptor, full_method: str, behavior: Callable[..., Any], quiet: bool
+) -> Callable[..., Any]:
+    method = short_method(full_method)
+
     def run(request: Any, context: grpc.ServicerContext) -> Any:
         facts: dict[str, Any] = {}
         FACTS.set(facts)
         started = time.perf_counter()
         failed = True
         try:
+            interceptor.admit(full_method, context)
             response = behavior(request, context)
             failed = False
             return response
         finally:
-            _finish(method, context, started, facts, failed)
+            _finish(method, context, started, facts, failed, quiet)
 
     return run
 
 
-def _observe_stream(method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+def _observe_stream(
+    interceptor: CallInterceptor, full_method: str, behavior: Callable[..., Any], quiet: bool
+) -> Callable[..., Any]:
+    method = short_method(full_method)
+
     def run(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         facts: dict[str, Any] = {}
         FACTS.set(facts)
         started = time.perf_counter()
         failed = True
         try:
+            interceptor.admit(full_method, context)
             yield from behavior(request, context)
             failed = False
         finally:
-            _finish(method, context, started, facts, failed)
+            _finish(method, context, started, facts, failed, quiet)
 
     return run

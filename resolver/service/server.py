@@ -26,8 +26,8 @@ from grpc_reflection.v1alpha import reflection
 
 from resolver.model.artefact import DEFAULT_MODEL_DIR, load_artefact
 from resolver.registry.store import RegistryStore
-from resolver.service.auth import Authenticator, AuthInterceptor, load_grants
-from resolver.service.observability import RELOADS, SNAPSHOT, ObservabilityInterceptor
+from resolver.service.auth import Authenticator, load_grants
+from resolver.service.observability import RELOADS, SNAPSHOT, CallInterceptor
 from resolver.service.servicer import ResolverServicer
 from resolver.service.snapshot import SnapshotHolder
 from resolver.v1 import resolver_pb2 as pb
@@ -132,7 +132,7 @@ def start(config: ServeConfig, holder: SnapshotHolder | None = None) -> Running:
     ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="rpc"),
-        interceptors=[ObservabilityInterceptor(), AuthInterceptor(authenticator)],
+        interceptors=[CallInterceptor(authenticator)],
         options=options,
     )
     pb_grpc.add_ResolverServiceServicer_to_server(ResolverServicer(holder, audit), server)  # type: ignore[no-untyped-call]
