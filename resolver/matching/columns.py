@@ -21,9 +21,9 @@ _CODED = ("kind", "legal_form", "dob_dates", "dob_months", "dob_years", "countri
 # Lists of name tokens: CSR over a token vocabulary, so that overlaps can be counted with numpy.
 _TOKENS = ("name_tokens", "name_skeleton_tokens")
 # String columns the prefilter compares for equality (and tf tables look up): a hash per row.
-_HASHED = ("name_norm", "name_sorted", "name_phonetic", "name_skeleton")
+_HASHED = ("name_norm", "name_sorted", "name_folded", "name_phonetic", "name_skeleton")
 # Jaro-Winkler floors below 1 are first checked against a bound from character counts (see _jw_bound).
-_HISTOGRAMMED = ("name_sorted",)
+_HISTOGRAMMED = ("name_sorted", "name_folded")
 
 # Character classes of the histograms: a-z, 0-9, space, and every other byte in one class.
 _BINS = 38

@@ -15,7 +15,7 @@ from resolver.registry.parsers._common import country_code
 
 # The columns every model row has, in order.
 COLUMNS = (
-    "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_tokens", "name_phonetic",
+    "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_folded", "name_tokens", "name_phonetic",
     "name_skeleton", "name_skeleton_tokens", "legal_form", "kind", "dob_dates", "dob_months", "dob_years",
     "countries", "identifiers",
 )  # fmt: skip
@@ -74,6 +74,7 @@ def model_row(
         "name": name,
         "name_norm": f.norm,
         "name_sorted": f.sorted,
+        "name_folded": f.folded,
         "name_tokens": _list(f.blocking_tokens()),
         "name_phonetic": f.phonetic,
         # one consonant skeleton ("hng", "mhmd") is shared by thousands of unrelated names: the

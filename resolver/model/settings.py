@@ -86,6 +86,9 @@ def name_comparison() -> cl.CustomComparison:
             cll.ExactMatchLevel("name_norm").configure(tf_adjustment_column="name_norm"),
             cll.ExactMatchLevel("name_sorted").configure(label_for_charts="Same words, any order"),
             cll.JaroWinklerLevel("name_sorted", JW_HIGH),
+            cll.JaroWinklerLevel("name_folded", JW_HIGH).configure(
+                label_for_charts=f"Romanisations agree once folded, JW >= {JW_HIGH}"
+            ),
             cll.CustomLevel(SUBSET_SQL, label_for_charts="All words of the shorter name (2 or more) in the other"),
             cll.ExactMatchLevel("name_phonetic").configure(label_for_charts="Same sound (Metaphone)"),
             cll.CustomLevel(

@@ -37,6 +37,7 @@ class NameFeatures:
     phonetic: str | None  # sorted Metaphone keys of the tokens
     legal_form: str | None  # generic legal form ("llc", "jsc") when the name carries one
     skeleton: tuple[str, ...] = ()  # consonant skeletons of the tokens, for abjad scripts (see _skeleton)
+    folded: str | None = None  # the sorted words with romanisation variants folded (see fold)
 
     def blocking_tokens(self) -> list[str]:
         """Tokens that may open a block: long enough and not generic business words."""
@@ -56,6 +57,8 @@ class NameFeatures:
                 keys.append("j:" + self.sorted)  # a one-word name meets the joined form of a spaced one
         if self.phonetic:
             keys.append("p:" + self.phonetic)
+        if self.folded and self.folded != self.sorted:
+            keys.append("q:" + self.folded)
         for token in self.blocking_tokens():
             keys.append("t:" + token)
             if len(token) >= 5:
@@ -88,6 +91,26 @@ def _skeleton(token: str) -> str:
     for digraph, letter in _DIGRAPHS:
         token = token.replace(digraph, letter)
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", token))
+
+
+# Spellings that different romanisations of one name use for one sound: the EU's Swedish-style
+# "Vladimirovitj", "Lukasjenko", German "Tschernow", English "Chernov", Belarusian "Dzmitry", and
+# i / y / j for the Cyrillic й, и, ы, я. Longest first; each applied to the whole word in turn.
+_FOLDS = (
+    ("tsch", "ch"), ("sch", "sh"), ("itj", "ich"), ("tj", "ch"), ("sj", "sh"), ("zj", "zh"), ("kh", "h"),
+    ("ch", "c"), ("sh", "s"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("dz", "z"), ("ij", "i"), ("iy", "i"),
+    ("yi", "i"), ("y", "i"), ("j", "i"), ("w", "v"), ("ph", "f"), ("ou", "u"), ("oo", "u"), ("ee", "i"),
+    ("q", "k"), ("x", "ks"), ("ck", "k"),
+)  # fmt: skip
+
+
+@lru_cache(maxsize=100_000)
+def fold(token: str) -> str:
+    """A word with its romanisation variants folded to one spelling: "vladimirovitj", "vladimirovich" and
+    "uladzimiravich" come closer ("vladimirovic", "uladimiravic"); doubled letters count once."""
+    for variant, common in _FOLDS:
+        token = token.replace(variant, common)
+    return _DOUBLES.sub(r"\1", token)
 
 
 @lru_cache(maxsize=100_000)
@@ -129,4 +152,5 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
         phonetic=" ".join(keys) if keys else None,
         legal_form=legal_form,
         skeleton=skeleton,
+        folded=" ".join(sorted(fold(w) for w in words)),
     )

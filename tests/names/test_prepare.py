@@ -89,3 +89,11 @@ def test_index_keys_cover_the_blocking_rules() -> None:
     assert any(k.startswith("p:") for k in keys)
     generic = prepare_name("International Trading Company Ltd", "organization").index_keys()
     assert not any(k.startswith("t:") for k in generic)  # generic words open no blocks
+
+
+def test_romanisation_variants_fold_to_one_spelling() -> None:
+    # the EU's Swedish-style romanisation, the BGN-style one from Cyrillic, and a Belarusian one
+    eu = prepare_name("Aleksandr Grigorjevitj LUKASJENKO").folded
+    assert eu == prepare_name("Aleksandr Grigorievich LUKASHENKO").folded
+    assert prepare_name("Vladimir Vladimirovitj NAUMOV").folded == prepare_name("Владимир Владимирович НАУМОВ").folded
+    assert "q:" + (eu or "") in prepare_name("Aleksandr Grigorjevitj LUKASJENKO").index_keys()
