@@ -145,6 +145,17 @@ def country_code(raw: str | None) -> str | None:
     return value.lower()
 
 
+def csv_header(head: str) -> set[str] | None:
+    """The column names on the first line of a CSV file's head (for sniffing); None when it has none."""
+    first = head.lstrip("\ufeff").split("\n", 1)[0].strip("\r")
+    if not first:
+        return None
+    try:
+        return {h.strip() for h in next(csv.reader(io.StringIO(first)))}
+    except (csv.Error, StopIteration):
+        return None
+
+
 def iter_csv_records(
     path: Path, allowed: Sequence[str], required: Sequence[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:

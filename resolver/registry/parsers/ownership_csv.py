@@ -10,8 +10,6 @@ lose an edge silently, so every bad value is an IngestError naming the line and 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from resolver.registry.errors import IngestError
-from resolver.registry.parsers._common import clean, country_code, iter_csv_records
+from resolver.registry.parsers._common import clean, country_code, csv_header, iter_csv_records
 from resolver.registry.records import (
     AIRCRAFT,
     NAME_PRIMARY,
@@ -73,16 +71,9 @@ def default_source(path: Path) -> str:
 
 
 def sniff(path: Path, head: str) -> bool:
-    first = head.lstrip("\ufeff").split("\n", 1)[0].strip("\r")
-    if not first:
-        return False
-    try:
-        header = next(csv.reader(io.StringIO(first)))
-    except (csv.Error, StopIteration):
-        return False
-    names = {h.strip() for h in header}
+    names = csv_header(head)
     # owner_id + owned_id is specific enough; unknown columns are then reported by parse, not mis-detected.
-    return {"owner_id", "owned_id"} <= names
+    return names is not None and {"owner_id", "owned_id"} <= names
 
 
 @dataclass

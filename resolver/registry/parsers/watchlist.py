@@ -9,14 +9,12 @@ IngestError naming the line and column, never a silently dropped value.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from pathlib import Path
 
 from resolver.registry.errors import IngestError
-from resolver.registry.parsers._common import clean, country_code, iter_csv_records
+from resolver.registry.parsers._common import clean, country_code, csv_header, iter_csv_records
 from resolver.registry.records import (
     AIRCRAFT,
     NAME_ALIAS,
@@ -62,15 +60,8 @@ def default_source(path: Path) -> str:
 
 
 def sniff(path: Path, head: str) -> bool:
-    first = head.lstrip("\ufeff").split("\n", 1)[0].strip("\r")
-    if not first:
-        return False
-    try:
-        header = next(csv.reader(io.StringIO(first)))
-    except (csv.Error, StopIteration):
-        return False
-    names = {h.strip() for h in header}
-    return set(REQUIRED) <= names and names <= set(COLUMNS)
+    names = csv_header(head)
+    return names is not None and set(REQUIRED) <= names and names <= set(COLUMNS)
 
 
 def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
