@@ -137,3 +137,24 @@ def test_two_workers_share_one_port_and_stop_on_sigterm(store: Path, tmp_path: P
 def _worker_pids_in_log(audit_dir: Path) -> set[int]:
     # each worker process writes its own audit journal, named after its pid
     return {int(p.name.split("-")[1]) for p in audit_dir.glob("journal-*.jsonl")}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--host", "0.0.0.0"], "requires authentication"),
+        (["--workers", "0"], "--workers must be 1 or more"),
+        (["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"], "is not a readable file"),
+        (["--tls-client-ca", "/nonexistent/ca.pem"], "needs server TLS too"),
+    ],
+)
+def test_serve_refuses_unsafe_or_impossible_settings_with_a_clear_error(
+    store: Path, args: list[str], message: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from resolver.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--store", str(store), "--port", "0", *args])
+    assert result.exit_code == 1
+    assert message in result.output
