@@ -59,6 +59,9 @@ class NameFeatures:
             keys.append("p:" + self.phonetic)
         if self.folded and self.folded != self.sorted:
             keys.append("q:" + self.folded)
+            folded_joined = self.folded.replace(" ", "")
+            if len(folded_joined) >= 8:
+                keys.append("g:" + folded_joined[:8])  # split or joined words in another romanisation
         for token in self.blocking_tokens():
             keys.append("t:" + token)
             if len(token) >= 5:
@@ -66,6 +69,9 @@ class NameFeatures:
             key = _metaphone(token)
             if key:
                 keys.append("m:" + key)
+            folded = fold(token)
+            if folded != token and len(folded) >= 4:
+                keys.append("u:" + folded)  # the word in another romanisation ("akhwan" / "achwan" differ less)
         for token in self.blocking_tokens():
             skeleton = _skeleton(token) if token.isalpha() else ""
             if len(skeleton) >= 3:

@@ -97,3 +97,9 @@ def test_romanisation_variants_fold_to_one_spelling() -> None:
     assert eu == prepare_name("Aleksandr Grigorievich LUKASHENKO").folded
     assert prepare_name("Vladimir Vladimirovitj NAUMOV").folded == prepare_name("Владимир Владимирович НАУМОВ").folded
     assert "q:" + (eu or "") in prepare_name("Aleksandr Grigorjevitj LUKASJENKO").index_keys()
+
+
+def test_folded_words_and_folded_joined_prefixes_open_blocks() -> None:
+    keys = prepare_name("HATKAEW COMPANY LTD.", "organization").index_keys()
+    assert "g:" + "companyhatkaev"[:8] in keys  # "HAD KAEW COMPANY" meets it there
+    assert "u:lukasenko" in prepare_name("Aleksandr LUKASJENKO").index_keys()
