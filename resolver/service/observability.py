@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
@@ -100,23 +101,29 @@ def _finish(
     level("rpc", method=method, code=name, caller=CALLER.get(), latency_ms=round(seconds * 1000, 3), **facts)
 
 
+@contextmanager
+def _observed(
+    interceptor: CallInterceptor, full_method: str, context: grpc.ServicerContext, quiet: bool
+) -> Iterator[None]:
+    """One call's bracket: a fresh facts dict, the caller admitted (or refused), then its log line and metrics."""
+    facts: dict[str, Any] = {}
+    FACTS.set(facts)
+    started = time.perf_counter()
+    failed = True
+    try:
+        interceptor.admit(full_method, context)
+        yield
+        failed = False
+    finally:
+        _finish(short_method(full_method), context, started, facts, failed, quiet)
+
+
 def _observe_unary(
     interceptor: CallInterceptor, full_method: str, behavior: Callable[..., Any], quiet: bool
 ) -> Callable[..., Any]:
-    method = short_method(full_method)
-
     def run(request: Any, context: grpc.ServicerContext) -> Any:
-        facts: dict[str, Any] = {}
-        FACTS.set(facts)
-        started = time.perf_counter()
-        failed = True
-        try:
-            interceptor.admit(full_method, context)
-            response = behavior(request, context)
-            failed = False
-            return response
-        finally:
-            _finish(method, context, started, facts, failed, quiet)
+        with _observed(interceptor, full_method, context, quiet):
+            return behavior(request, context)
 
     return run
 
@@ -124,18 +131,8 @@ def _observe_unary(
 def _observe_stream(
     interceptor: CallInterceptor, full_method: str, behavior: Callable[..., Any], quiet: bool
 ) -> Callable[..., Any]:
-    method = short_method(full_method)
-
     def run(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-        facts: dict[str, Any] = {}
-        FACTS.set(facts)
-        started = time.perf_counter()
-        failed = True
-        try:
-            interceptor.admit(full_method, context)
+        with _observed(interceptor, full_method, context, quiet):
             yield from behavior(request, context)
-            failed = False
-        finally:
-            _finish(method, context, started, facts, failed, quiet)
 
     return run
