@@ -92,15 +92,19 @@ def same_party_groups(con: Any, snap: int) -> list[list[str]]:
     return [g for g in groups.values() if len(g) > 1]
 
 
-def load_graph(store: RegistryStore, snapshot: int | None = None, rules: list[Rule] | None = None) -> OwnershipGraph:
-    rules = rules if rules is not None else load_rules()
-    with store.connect(read_only=True) as con:
-        snap = store.resolve_snapshot(con, snapshot)
-        graph = OwnershipGraph.build(_nodes(con, snap), _edges(con, snap), rules)
-        groups = same_party_groups(con, snap)
+def graph_of(con: Any, snap: int, rules: list[Rule]) -> OwnershipGraph:
+    """The ownership graph of snapshot `snap`, read through an open store connection."""
+    graph = OwnershipGraph.build(_nodes(con, snap), _edges(con, snap), rules)
+    groups = same_party_groups(con, snap)
     grown = graph.share_listings(groups)
     log.info(
         "ownership graph loaded", snapshot_id=snap, nodes=len(graph), edges=graph.edge_count,
         same_party_groups=len(groups), listings_shared=grown,
     )  # fmt: skip
     return graph
+
+
+def load_graph(store: RegistryStore, snapshot: int | None = None, rules: list[Rule] | None = None) -> OwnershipGraph:
+    with store.connect(read_only=True) as con:
+        snap = store.resolve_snapshot(con, snapshot)
+        return graph_of(con, snap, rules if rules is not None else load_rules())

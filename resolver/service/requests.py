@@ -201,6 +201,15 @@ def resolve_options(options: pb.ResolveOptions, path: str = "options") -> Option
     )
 
 
+def as_of_date(value: pb.PartialDate, path: str = "as_of") -> str | None:
+    """An as-of date field as an ISO prefix (None when unset); raises InvalidRequest naming `path`."""
+    check = _Check()
+    day = _date(check, path, value)
+    if check.violations:
+        raise InvalidRequest(check.violations)
+    return day
+
+
 def party_record(party: pb.Party) -> dict[str, object]:
     """The party as plain data, for the audit log (which keeps what was asked, verbatim)."""
     return {

@@ -22,6 +22,7 @@ from resolver.service.requests import (
     InvalidRequest,
     Options,
     Violation,
+    as_of_date,
     party_query,
     party_record,
     resolve_options,
@@ -117,7 +118,7 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
         entity = snapshot.entities.get(entity_id)
         if options.sources and (entity is None or entity.source not in options.sources):
             return False
-        return not options.topics or bool(options.topics & snapshot.topics.get(entity_id, frozenset()))
+        return not options.topics or (entity is not None and not options.topics.isdisjoint(entity.topics))
 
     def _record(
         self, method: str, request_id: str, party: pb.Party, snapshot: ServedSnapshot, threshold: float,
@@ -207,6 +208,11 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
             violations.append(Violation("entity_id", f"is longer than {MAX_SHORT_FIELD} characters"))
         if request.snapshot_id < 0:
             violations.append(Violation("snapshot_id", "must be 0 (current) or a snapshot id"))
+        as_of = None
+        try:
+            as_of = as_of_date(request.as_of) if request.HasField("as_of") else None
+        except InvalidRequest as exc:
+            violations += exc.violations
         if violations:
             abort_invalid(context, InvalidRequest(violations))
         wanted = request.snapshot_id or snapshot.snapshot_id
@@ -218,12 +224,6 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
             abort(context, code, text)
         observability.note(entity_id=entity_id)
         response = pb.GetEntityResponse(entity=entity_record(record, snapshot))
-        as_of = None
-        if request.HasField("as_of"):
-            try:
-                as_of = resolve_options(pb.ResolveOptions(as_of=request.as_of), "").as_of
-            except InvalidRequest as exc:
-                abort_invalid(context, InvalidRequest([Violation("as_of", v.description) for v in exc.violations]))
         if entity_id in snapshot.ownership.index and wanted == snapshot.snapshot_id:
             response.entity.ownership.CopyFrom(_assessment(snapshot, entity_id, as_of))
         response.provenance.CopyFrom(provenance(snapshot, snapshot.matcher.threshold))

@@ -21,7 +21,7 @@ from resolver.matching.engine import Matcher
 from resolver.model.artefact import ModelArtefact
 from resolver.model.train import iter_model_rows
 from resolver.ownership.graph import OwnershipGraph
-from resolver.ownership.load import load_graph
+from resolver.ownership.load import graph_of
 from resolver.ownership.rules import Rule, load_rules
 from resolver.registry.store import RegistryStore, StoreError
 from resolver.v1 import resolver_pb2 as pb
@@ -61,7 +61,6 @@ class ServedSnapshot:
     digest: str
     matcher: Matcher
     entities: dict[str, pb.RegistryEntity]  # entity id → summary, copied into each match
-    topics: dict[str, frozenset[str]]  # entity id → topics, for the topics filter
     status: pb.GetRegistryStatusResponse
     store_path: Path
     ownership: OwnershipGraph
@@ -87,7 +86,6 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
         for s in status.sources
     }
     entities: dict[str, pb.RegistryEntity] = {}
-    topics: dict[str, frozenset[str]] = {}
     with store.connect(read_only=True) as con:
         for eid, vid, source, source_id, kind, primary, programs, entity_topics, lists, listed in con.execute(
             "SELECT entity_id, version_id, source, source_id, kind, primary_name, programs, topics, lists, "
@@ -103,10 +101,9 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
             if (date := partial_date(listed)) is not None:
                 entity.listing_date.CopyFrom(date)
             entities[eid] = entity
-            topics[eid] = frozenset(entity_topics)
         matcher = Matcher(iter_model_rows(con, snap), artefact)
-    rules = load_rules()
-    graph = load_graph(store, snap, rules)
+        rules = load_rules()
+        graph = graph_of(con, snap, rules)
     created = datetime.fromisoformat(status.created_at or "1970-01-01T00:00:00+00:00")
     response = pb.GetRegistryStatusResponse(
         snapshot_id=snap,
@@ -133,9 +130,7 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
             )
         )
     log.info("snapshot loaded", snapshot_id=snap, entities=len(entities), names=len(matcher.rows))
-    return ServedSnapshot(
-        snap, status.snapshot_digest or "", matcher, entities, topics, response, store.path, graph, rules
-    )
+    return ServedSnapshot(snap, status.snapshot_digest or "", matcher, entities, response, store.path, graph, rules)
 
 
 class SnapshotHolder:
