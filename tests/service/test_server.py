@@ -134,6 +134,12 @@ def test_options_filter_limit_and_threshold(stub: pb_grpc.ResolverServiceStub) -
     other_source = pb.ResolveOptions(threshold=0.001, sources=["un_sc"])
     response = stub.ResolveEntity(pb.ResolveEntityRequest(party=party, options=other_source), metadata=AUTH)
     assert all(m.entity.source == "un_sc" for m in response.matches)
+    by_topic = pb.ResolveOptions(threshold=0.001, topics=["sanction"])
+    response = stub.ResolveEntity(pb.ResolveEntityRequest(party=party, options=by_topic), metadata=AUTH)
+    assert response.matches and all("sanction" in m.entity.topics for m in response.matches)
+    no_topic = pb.ResolveOptions(threshold=0.001, topics=["no.such.topic"])
+    response = stub.ResolveEntity(pb.ResolveEntityRequest(party=party, options=no_topic), metadata=AUTH)
+    assert [m.entity.id for m in response.matches] == []
     excluded = pb.ResolveOptions(threshold=0.001, exclude_entity_ids=[SBERBANK])
     response = stub.ResolveEntity(pb.ResolveEntityRequest(party=party, options=excluded), metadata=AUTH)
     assert SBERBANK not in [m.entity.id for m in response.matches]
@@ -234,6 +240,11 @@ def test_get_entity_returns_the_full_record(stub: pb_grpc.ResolverServiceStub) -
     with pytest.raises(grpc.RpcError) as caught:
         stub.GetEntity(pb.GetEntityRequest(entity_id=""), metadata=AUTH, timeout=10)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    bad_date = pb.GetEntityRequest(entity_id=SBERBANK, as_of=pb.PartialDate(year=2024, month=2, day=30))
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetEntity(bad_date, metadata=AUTH, timeout=10)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(caught.value) == ["as_of.day"]
 
 
 def test_batch_answers_each_party_once_and_reports_bad_ones_in_stream(stub: pb_grpc.ResolverServiceStub) -> None:
