@@ -391,3 +391,17 @@ def test_ownership_csv_refuses_and_leaves_store_unchanged(
     assert problem in message
     assert where in message
     assert _fingerprint(store) == before
+
+
+@pytest.mark.parametrize("name", ["rr-data.json", "rr-data.xml"])
+def test_gleif_truncated_file_fails_with_its_name_and_leaves_the_store_unchanged(
+    tmp_path: Path, ownership: Path, name: str
+) -> None:
+    bad = tmp_path / name
+    bad.write_bytes((ownership / "gleif" / name).read_bytes()[:-40])
+    store = RegistryStore(tmp_path / "registry.duckdb")
+    store.ingest(parse_all([ownership / "gleif" / "lei-data.json"]))
+    before = hashlib.sha256(store.path.read_bytes()).hexdigest()
+    with pytest.raises(IngestError, match=name.replace(".", r"\.")):
+        store.ingest(parse_all([bad], format_name="gleif_rr"))
+    assert hashlib.sha256(store.path.read_bytes()).hexdigest() == before
