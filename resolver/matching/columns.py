@@ -59,7 +59,7 @@ class StringColumn(Sequence[str | None]):
     def __init__(self, name: str, hashed: bool = False) -> None:
         self.name = name
         self._buffer = bytearray()  # not a bytes object per value: millions of small objects fragment the heap
-        self._ends = array("q")
+        self._ends: array[int] = array("I")  # 32-bit while the buffer is under 4 GiB (see append)
         self._nulls = array("b")
         self._hash_list: array[int] | None = array("I") if hashed else None
         self.hashes: NDArray[np.uint32] | None = None
@@ -72,6 +72,8 @@ class StringColumn(Sequence[str | None]):
         else:
             self._buffer += value.encode("utf-8", "surrogatepass")
             self._nulls.append(0)
+        if len(self._buffer) >= 2**32 and self._ends.typecode == "I":
+            self._ends = array("q", self._ends)
         self._ends.append(len(self._buffer))
         if self._hash_list is not None:
             self._hash_list.append(_hash(value) if value is not None else 0)
@@ -79,7 +81,7 @@ class StringColumn(Sequence[str | None]):
     def freeze(self, histograms: bool = False) -> None:
         self._buf = bytes(self._buffer)
         self._buffer = bytearray()
-        ends = np.frombuffer(self._ends, dtype=np.int64)
+        ends = np.frombuffer(self._ends, dtype=np.uint32 if self._ends.typecode == "I" else np.int64)
         dtype = np.uint32 if len(self._buf) < 2**32 else np.int64
         self._offsets: NDArray[Any] = _frozen(np.concatenate(([0], ends)).astype(dtype))
         self._null: NDArray[np.bool_] = _frozen(np.frombuffer(self._nulls, dtype=np.int8).astype(np.bool_))

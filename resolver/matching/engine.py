@@ -135,20 +135,33 @@ class Matcher:
             if kind == "jw":
                 keep |= self._jw_keep(column, qrow[column], floor, ids)
         for kind, column, floor in floors:
-            if kind != "overlap" or qrow[column] is None:
-                continue
-            rest = np.flatnonzero(~keep)
-            values = self.rows.columns[column]
-            if isinstance(values, TokenColumn):
-                shared = values.overlaps(ids[rest], qrow[column])
-                keep[rest] = ~values.null[ids[rest]] & (shared >= floor)
-                continue
-            mine = set(qrow[column])
-            for j in rest.tolist():
-                theirs = values[int(ids[j])]
-                keep[j] = theirs is not None and len(mine.intersection(theirs)) >= floor
+            if kind in ("overlap", "subset") and qrow[column] is not None:
+                rest = np.flatnonzero(~keep)
+                keep[rest] = self._shared_keep(column, qrow[column], floor, ids[rest], subset=kind == "subset")
         kept: list[int] = ids[keep].tolist()
         return kept
+
+    def _shared_keep(
+        self, column: str, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, subset: bool
+    ) -> NDArray[np.bool_]:
+        """Candidates whose list ``column`` shares at least ``floor`` items with ``mine``; with ``subset``, only
+        those where the shorter of the two lists (of ``floor`` items or more) is wholly in the other."""
+        values = self.rows.columns[column]
+        if isinstance(values, TokenColumn):
+            shared = values.overlaps(ids, mine)
+            keep = ~values.null[ids] & (shared >= floor)
+            if subset:
+                shorter = np.minimum(values.offsets[ids + 1] - values.offsets[ids], len(set(mine)))
+                keep &= shared == shorter
+            return keep
+        wanted = set(mine)
+        keep = np.zeros(ids.size, dtype=bool)
+        for j, i in enumerate(ids.tolist()):
+            theirs = values[i]
+            if theirs is not None:
+                shared_n = len(wanted.intersection(theirs))
+                keep[j] = shared_n >= floor and (not subset or shared_n == min(len(wanted), len(theirs)))
+        return keep
 
     def _jw_keep(self, column: str, value: str | None, floor: float, ids: NDArray[np.int32]) -> NDArray[np.bool_]:
         """Candidates whose Jaro-Winkler similarity on ``column`` is >= floor (None scores 0, as rapidfuzz)."""

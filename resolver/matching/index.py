@@ -39,8 +39,9 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from hashlib import blake2b
-from itertools import islice, repeat
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, SupportsIndex, TypeVar
 
@@ -64,6 +65,9 @@ _META = "meta.json"
 _FILES = {"keys": "keys.npy", "offsets": "offsets.npy", "postings": "postings.npy"}
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _MAX_RECORD_ID = int(np.iinfo(np.int32).max)
+PAIR_CACHE = 4096  # sets of capped keys whose pairwise intersections are kept (each intersection <= the cap)
+_BUILD_PARTS = 8  # hash ranges a build sorts one at a time (a power of two)
+_PART_SHIFT = 8 - (_BUILD_PARTS.bit_length() - 1)
 _MARK_ABOVE = 20_000  # capped blocks holding more ids than this in all are intersected with a bit mask
 _EMPTY_IDS: NDArray[np.int32] = np.empty(0, dtype=np.int32)
 _EMPTY_IDS.flags.writeable = False
@@ -158,6 +162,30 @@ def _intersect_sorted(small: RecordIds, large: RecordIds) -> RecordIds:
     return both
 
 
+def _sorted_blocks(pair: list[NDArray[Any]]) -> tuple[Hashes, NDArray[np.intp], RecordIds]:
+    """(distinct keys ascending, the start of each key's block, postings) from ``[hashes, record ids]``, which
+    it empties so that each array is let go once its sorted copy exists. Sorted by (hash, record): each
+    block's ids come out sorted, and a repeated pair is posted once."""
+    h, r = pair
+    pair.clear()
+    order = np.lexsort((r, h))
+    h = h[order]
+    r = r[order]
+    del order
+    if h.size:
+        # A record listing the same key twice is posted once.
+        keep = np.empty(h.size, dtype=np.bool_)
+        keep[0] = True
+        np.not_equal(h[1:], h[:-1], out=keep[1:])
+        keep[1:] |= r[1:] != r[:-1]
+        if not keep.all():  # rare (keys are distinct per record): no copy otherwise
+            h = h[keep]
+            r = r[keep]
+        del keep
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1]))) if h.size else np.empty(0, np.intp)
+    return np.ascontiguousarray(h[starts]), starts, np.ascontiguousarray(r)
+
+
 class CandidateIndex:
     """Blocking key -> sorted record ids, as sorted uint64 key hashes + CSR offsets + int32 postings.
 
@@ -165,7 +193,7 @@ class CandidateIndex:
     position) or ``from_hashes`` (already hashed), or ``load`` a saved one.
     """
 
-    __slots__ = ("_keys", "_n_records", "_offsets", "_postings")
+    __slots__ = ("_capped_pairs", "_keys", "_n_records", "_offsets", "_postings")
 
     def __init__(self, keys: Hashes, offsets: NDArray[np.int64], postings: RecordIds, n_records: int) -> None:
         # Cheap checks only (no full scan), so that loading a memory-mapped index stays O(1).
@@ -185,6 +213,9 @@ class CandidateIndex:
         self._offsets = _readonly(offsets)
         self._postings = _readonly(postings)
         self._n_records = n_records
+        # Capped keys are the registry's commonest words ("mohammed", "ali"), so the same few pairs of them
+        # come back query after query: their intersections are remembered (each at most the cap).
+        self._capped_pairs = lru_cache(maxsize=PAIR_CACHE)(self._intersect_capped)
 
     # -- building -----------------------------------------------------------------------------
 
@@ -195,23 +226,48 @@ class CandidateIndex:
         ``records`` is consumed once, so it can be a generator streaming from the store: only the
         hashes (8 bytes) and ids (4 bytes) of the keys are kept while reading.
         """
-        digests = bytearray()
-        ids = array("i")  # C int: 32-bit on every platform numpy supports
+        # Partitioned by the hash's top bits while reading: the partitions are then sorted one at a time, so
+        # the sort's temporaries are an eighth of the postings' size (at a million names, 16M postings).
+        digests = [bytearray() for _ in range(_BUILD_PARTS)]
+        ids = [array("i") for _ in range(_BUILD_PARTS)]  # C int: 32-bit on every platform numpy supports
         for record_id, keys in records:
             if isinstance(keys, str):
                 raise TypeError(f"record {record_id}: keys must be a list of keys, not one string")
-            before = len(digests)
+            rid = -1
             for key in keys:
-                digests += blake2b(key.encode("utf-8"), digest_size=8).digest()
-            count = (len(digests) - before) >> 3
-            if count:
-                rid = operator.index(record_id)  # numpy ints from a store are fine, floats are not
                 if rid < 0:
-                    raise ValueError(f"record ids must be >= 0, got {rid}")
-                ids.extend(repeat(rid, count))  # OverflowError above 2**31 - 1
-        pairs: list[NDArray[Any]] = [_from_digests(digests), np.frombuffer(ids, dtype=np.intc)]
-        del digests, ids  # the arrays hold the buffers now, and _from_pairs lets them go once sorted
-        return cls._from_pairs(pairs, None)
+                    rid = operator.index(record_id)  # numpy ints from a store are fine, floats are not
+                    if rid < 0:
+                        raise ValueError(f"record ids must be >= 0, got {rid}")
+                digest = blake2b(key.encode("utf-8"), digest_size=8).digest()
+                part = digest[7] >> _PART_SHIFT  # the most significant byte of the little-endian hash
+                digests[part] += digest
+                ids[part].append(rid)  # OverflowError above 2**31 - 1
+        return cls._from_parts(digests, ids)
+
+    @classmethod
+    def _from_parts(cls, digests: list[bytearray], ids: list[array[int]]) -> CandidateIndex:
+        """The index from partitions of (hash, record id) pairs whose hash ranges are disjoint and ascending;
+        each partition is released once sorted into the final arrays."""
+        keys: list[Hashes] = []
+        sizes: list[NDArray[np.int64]] = []
+        postings: list[RecordIds] = []  # joined at the end, when the partitions are gone
+        top = 0
+        for p in range(len(ids)):
+            r = np.frombuffer(ids[p], dtype=np.intc).astype(np.int32, copy=False)
+            top = max(top, int(r.max()) + 1) if r.size else top
+            pair: list[NDArray[Any]] = [_from_digests(digests[p]), r]
+            del r
+            digests[p], ids[p] = bytearray(), array("i")  # the arrays in ``pair`` hold the buffers now
+            part_keys, starts, part_postings = _sorted_blocks(pair)
+            keys.append(part_keys)
+            sizes.append(np.diff(np.append(starts, part_postings.size)))
+            postings.append(part_postings)
+        offsets = np.zeros(sum(k.size for k in keys) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(sizes) if sizes else np.empty(0, np.int64), out=offsets[1:])
+        all_keys = np.concatenate(keys) if keys else np.empty(0, np.uint64)
+        all_postings = np.concatenate(postings) if postings else np.empty(0, np.int32)
+        return cls(all_keys, offsets, all_postings, top)
 
     @classmethod
     def from_key_lists(cls, key_lists: Iterable[Iterable[str]]) -> CandidateIndex:
@@ -242,27 +298,13 @@ class CandidateIndex:
             n_records = top
         elif n_records < top:
             raise ValueError(f"n_records={n_records} but the largest record id is {top - 1}")
-        # Sort by (hash, record): blocks come out contiguous and each block's ids sorted.
-        order = np.lexsort((r, h))
-        h = h[order]
-        r = r[order]
-        del order
-        if h.size:
-            # A record listing the same key twice is posted once.
-            keep = np.empty(h.size, dtype=np.bool_)
-            keep[0] = True
-            np.not_equal(h[1:], h[:-1], out=keep[1:])
-            keep[1:] |= r[1:] != r[:-1]
-            if not keep.all():  # rare (keys are distinct per record): no copy otherwise
-                h = h[keep]
-                r = r[keep]
-            del keep
-        starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1]))) if h.size else np.empty(0, np.intp)
-        keys = np.ascontiguousarray(h[starts])
+        pair = [h, r]
+        del h, r
+        keys, starts, postings = _sorted_blocks(pair)
         offsets = np.empty(starts.size + 1, dtype=np.int64)
         offsets[:-1] = starts
-        offsets[-1] = h.size
-        return cls(keys, offsets, np.ascontiguousarray(r), n_records)
+        offsets[-1] = postings.size
+        return cls(keys, offsets, postings, n_records)
 
     # -- size ---------------------------------------------------------------------------------
 
@@ -353,11 +395,11 @@ class CandidateIndex:
         used, capped, capped_sizes = self._blocks(distinct, cap)
         blocks = [block for _, block in used]
         if pair_capped and cap is not None and len(capped) >= 2:
-            blocks += self._capped_pairs(capped, cap)
+            blocks += self._capped_pairs(tuple(sorted(capped)), cap)
         ids = self._union(blocks)
         return CandidateSet(ids, capped, capped_sizes, len(used))
 
-    def _capped_pairs(self, capped: Sequence[str], cap: int, most: int = 6) -> list[RecordIds]:
+    def _intersect_capped(self, capped: Sequence[str], cap: int, most: int = 6) -> list[RecordIds]:
         """Intersections of pairs of capped blocks that fit the cap (the smallest blocks first)."""
         blocks = sorted((self.block(key) for key in capped), key=len)[:most]
         out = []

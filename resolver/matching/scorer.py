@@ -143,7 +143,8 @@ _JW = re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$")
 
 
 # A floor: ("jw", column, s) — the level holds only if Jaro-Winkler(column) >= s (exact match: 1.0);
-# ("overlap", column, n) — only if the two lists share at least n items.
+# ("overlap", column, n) — only if the two lists share at least n items; ("subset", column, n) — only if
+# the shorter list has n items or more and every one of them is in the other.
 Floor = tuple[str, str, float]
 _SUBSET = re.compile(
     rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND ARRAY_LENGTH\(ARRAY_INTERSECT"
@@ -158,8 +159,10 @@ def similarity_floor(sql: str) -> Floor | None:
         return "jw", match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
     if match := _JW.match(condition):
         return "jw", match["col"], float(match["t"])
-    if (match := _SUBSET.match(condition)) or (match := _OVERLAP.match(condition)):
-        return "overlap", match["col"], float(match["n"])  # all of the shorter list (>= n) is shared
+    if match := _SUBSET.match(condition):
+        return "subset", match["col"], float(match["n"])
+    if match := _OVERLAP.match(condition):
+        return "overlap", match["col"], float(match["n"])
     return None
 
 

@@ -230,3 +230,25 @@ def test_a_listed_name_word_for_word_is_always_returned(rows: list[dict[str, Any
     matches, _ = matcher.resolve(query, threshold=60.0)  # a threshold nothing reaches
     assert row["entity_id"] in [m.entity_id for m in matches]
     assert all(m.match_weight < 60.0 for m in matches)
+
+
+@pytest.mark.parametrize("subset", [False, True])
+def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher, subset: bool) -> None:
+    # the prefilter's "overlap" and "subset" floors against the SQL conditions they stand for, on every row:
+    # list_intersect size >= n; and LEAST(lengths) >= n AND the intersection is the whole shorter list
+    tokens = matcher.rows.columns["name_tokens"]
+    ids = np.arange(len(matcher.rows), dtype=np.int32)
+    checked = kept_any = 0
+    for name in ("Banco Nacional de Cuba", "Islamic Revolutionary Guard Corps", "Ali Mohammed", "Oleg Deripaska"):
+        mine = prepare_name(name, None).tokens
+        for floor in (1, 2):
+            kept = matcher._shared_keep("name_tokens", mine, floor, ids, subset=subset)
+            for i in range(len(matcher.rows)):
+                theirs = tokens[i]
+                shared = 0 if theirs is None else len(set(mine) & set(theirs))
+                shorter = 0 if theirs is None else min(len(set(mine)), len(theirs))
+                want = theirs is not None and shared >= floor and (not subset or shared == shorter)
+                assert kept[i] == want, (name, floor, theirs)
+                checked += 1
+            kept_any += int(kept.sum())
+    assert checked > 10_000 and kept_any > 20  # real rows, and the floors keep some of them
