@@ -31,6 +31,7 @@ import ctypes
 import gc
 import hashlib
 import json
+import pickle
 import platform
 import random
 import subprocess
@@ -183,39 +184,52 @@ def make_queries(
 
 def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> Iterator[dict[str, Any]]:
     """The real rows plus made-up rows up to ``total`` (see the module docstring), one at a time: the matcher
-    is built from the stream, so the made-up rows are never all alive at once."""
+    is built from the stream, so the made-up rows are never all alive at once.
+
+    ``rows`` is consumed: each real row leaves the list as it is yielded, and the made-up rows are drawn from
+    compact templates, so the build's peak memory is the matcher's, not this generator's."""
     from resolver.model.features import model_row
 
     rng = random.Random(seed)
     words: dict[tuple[str | None, str], list[str]] = defaultdict(list)
-    templates = [r for r in rows if r["name_norm"]]
-    for r in templates:
+    # (kind, word count, legal form, dates of birth, countries) of every real row with a name
+    templates: list[tuple[str | None, int, str | None, tuple[str, ...], tuple[str, ...]]] = []
+    for r in rows:
+        if not r["name_norm"]:
+            continue
         tokens = r["name_norm"].split()
         for i, token in enumerate(tokens):
             place = "first" if i == 0 else "last" if i == len(tokens) - 1 else "middle"
             words[(r["kind"], place)].append(token)  # with repeats: draws follow the real frequencies
-    yield from rows
-    for n in range(total - len(rows)):
-        t = rng.choice(templates)
-        size = len(t["name_norm"].split())
+        dates = tuple(r["dob_dates"] or r["dob_years"] or ())
+        templates.append((r["kind"], len(tokens), r["legal_form"], dates, tuple(r["countries"] or ())))
+    real = len(rows)
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+    for n in range(total - real):
+        kind, size, legal_form, dates, countries = rng.choice(templates)
         parts = []
         for i in range(size):
             place = "first" if i == 0 else "last" if i == size - 1 else "middle"
-            parts.append(rng.choice(words[(t["kind"], place)]).title())
-        if t["legal_form"]:
-            parts.append(t["legal_form"].upper())  # prepare_name takes it out again, as from a real name
-        name = " ".join(parts)
-        yield model_row(
-            f"synthetic-{n}#0",
-            f"synthetic-{n}",
-            name,
-            t["kind"],
-            t["dob_dates"] or t["dob_years"] or (),
-            t["countries"] or (),
-        )
+            parts.append(rng.choice(words[(kind, place)]).title())
+        if legal_form:
+            parts.append(legal_form.upper())  # prepare_name takes it out again, as from a real name
+        yield model_row(f"synthetic-{n}#0", f"synthetic-{n}", " ".join(parts), kind, dates, countries)
 
 
 # -- one registry, in a child process ------------------------------------------------------------
+
+
+def _rows_from_a_subprocess() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``latest_rows()``, ingested in another process: what the ingest leaves in the heap (DuckDB's buffers,
+    parser garbage) is not the matcher's, and a serving process reads a store, it does not ingest one."""
+    with tempfile.TemporaryDirectory(prefix="bench-resolve-rows-") as tmp:
+        path = Path(tmp) / "rows.pickle"
+        subprocess.run([sys.executable, "-m", "benchmarks.bench_resolve", "--dump-rows", str(path)], check=True)
+        with path.open("rb") as fh:
+            loaded: tuple[list[dict[str, Any]], dict[str, Any]] = pickle.load(fh)
+    return loaded
 
 
 def _timed(run: Callable[[int], Any], n: int) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -242,13 +256,16 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     data_dir = shared_data_dir()
     result: dict[str, Any] = {"registry": registry, "rss_start_kib": _status()["VmRSS"]}
     started = time.perf_counter()
-    rows, info = latest_rows(data_dir)
+    rows, info = _rows_from_a_subprocess()
     result["real_rows"] = len(rows)
     result["entities"] = info["entities"]
     result["snapshot_digest"] = info["snapshot_digest"]
     result["load_s"] = time.perf_counter() - started
     artefact = load_artefact()
     gc.collect()
+    # Hand back what loading freed (the ingest's DuckDB buffers, parser garbage): the build's peak should be
+    # the matcher's and the template rows', not the loader's leftovers.
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     result["rss_before_build_kib"] = _status()["VmRSS"]
     started = time.perf_counter()
     if registry == "synthetic":
@@ -457,7 +474,8 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         "### Build and memory",
         "",
-        "| registry | load rows (ingest + registry_rows) | generate synthetic rows | Matcher build | RSS before build "
+        "| registry | load rows (ingest + registry_rows in a subprocess, unpickled here) | generate synthetic rows "
+        "| Matcher build | RSS before build "
         "| peak RSS (VmHWM) through build | RSS after build, model rows freed | same, after malloc_trim | "
         "matcher's row columns and tf tables (arrays + buffers) | index arrays |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -481,9 +499,11 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         "RSS includes Python, numpy, DuckDB, Splink and rapidfuzz (RSS at start of the child: "
         f"{_mib(real['rss_start_kib'])}; before the build it also holds the real registry's model rows as dicts, "
-        "freed after the build). `Matcher.from_rows` reads the rows once, storing each column-wise (UTF-8 buffers, "
-        "numpy codes and token ids) as it goes: the synthetic registry's made-up rows are generated one at a time "
-        "into it, so they are never all alive. Largest columns at "
+        "ingested and read by a subprocess and unpickled here, then malloc_trim; the real rows are freed after the "
+        "build, and as the synthetic build streams them). `Matcher.from_rows` reads the rows once, storing each "
+        "column-wise (UTF-8 buffers, numpy codes and token ids) as it goes, and sorts the index's postings in eight "
+        "hash ranges, one at a time: the synthetic registry's made-up rows are generated one at a time into it, so "
+        "they are never all alive. Largest columns at "
         f"{synth['names']:,} names: " + ", ".join(f"`{c}` {b / 2**20:,.0f} MiB" for c, b in top) + ".",
     ]
     p_real, p_syn = real["latency_ms"]["resolve"]["all"], synth["latency_ms"]["resolve"]["all"]
@@ -515,7 +535,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--write", action="store_true", help=f'replace the "{SECTION}" section of RESULTS.md')
     parser.add_argument("--child", choices=("real", "synthetic"), help=argparse.SUPPRESS)
+    parser.add_argument("--dump-rows", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dump_rows:
+        with args.dump_rows.open("wb") as fh:
+            pickle.dump(latest_rows(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return
     if args.child:
         print(json.dumps(_child(args.child, args)))
         return
