@@ -459,6 +459,7 @@ class AuditLog:
         if rows or deleted:
             log.info(
                 "audit_folded",
+                pid=os.getpid(),
                 records=len(rows),
                 journals=len(changed),
                 deleted=deleted,
@@ -498,8 +499,8 @@ class AuditLog:
         self._folder = threading.Thread(target=run, name="audit-fold", daemon=True)
         self._folder.start()
 
-    def close(self) -> None:
-        """Stop folding, close the journal and fold once more (idempotent)."""
+    def close(self, *, fold: bool = True) -> None:
+        """Stop folding, close the journal and (with ``fold``) fold once more (idempotent)."""
         self._stop.set()
         if self._folder is not None:
             self._folder.join()
@@ -511,6 +512,8 @@ class AuditLog:
                 return
             self._closed = True
             self._close_journal()
+        if not fold:
+            return
         try:
             self.fold()
         except Exception:

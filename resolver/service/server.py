@@ -57,6 +57,9 @@ class ServeConfig:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None  # set: clients must present a certificate signed by it (mutual TLS)
     audit_dir: Path | None = None  # None: no audit log (tests of other things only; `resolver serve` always sets it)
+    # Whether this process also folds the audit journals into audit.duckdb. `serve` turns it off in the processes
+    # that answer calls and folds in another one: a fold parses a few thousand records while holding the GIL.
+    audit_fold: bool = True
     max_message_bytes: int = 4 * 1024 * 1024
     reload_interval_s: float = 2.0
     grace_s: float = 10.0
@@ -94,19 +97,23 @@ def _credentials(config: ServeConfig) -> grpc.ServerCredentials | None:
 class Running:
     """A started server with what it needs to stop cleanly."""
 
-    def __init__(self, server: grpc.Server, port: int, holder: SnapshotHolder, health_servicer: Any, audit: Any):
+    def __init__(
+        self, server: grpc.Server, port: int, holder: SnapshotHolder, health_servicer: Any, audit: Any,
+        fold_audit: bool = True,
+    ):  # fmt: skip
         self.server = server
         self.port = port
         self.holder = holder
         self.health = health_servicer
         self.audit = audit
+        self.fold_audit = fold_audit  # False: another process folds this one's journal, after it has stopped
 
     def stop(self, grace_s: float) -> None:
         self.health.enter_graceful_shutdown()  # NOT_SERVING first: balancers stop sending new calls
         self.holder.stop()
         self.server.stop(grace_s).wait()
         if self.audit is not None:
-            self.audit.close()
+            self.audit.close(fold=self.fold_audit)
         log.info("server stopped", port=self.port)
 
 
@@ -124,7 +131,8 @@ def start(config: ServeConfig, holder: SnapshotHolder | None = None) -> Running:
         from resolver.service.audit import AuditLog
 
         audit = AuditLog(config.audit_dir)
-        audit.start_folding()
+        if config.audit_fold:
+            audit.start_folding()
     options = [
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes),
@@ -160,7 +168,7 @@ def start(config: ServeConfig, holder: SnapshotHolder | None = None) -> Running:
         model=holder.artefact.version, tls=credentials is not None, mutual_tls=config.tls_client_ca is not None,
         authentication=authenticator is not None, pid=os.getpid(),
     )  # fmt: skip
-    return Running(server, port, holder, health_servicer, audit)
+    return Running(server, port, holder, health_servicer, audit, config.audit_fold)
 
 
 def _run_until_signalled(config: ServeConfig) -> None:
@@ -187,25 +195,60 @@ def _worker(config: ServeConfig, index: int) -> None:
     _run_until_signalled(config)
 
 
+def _fold_audit(audit_dir: Path, stop: Any, server_pid: int) -> None:
+    """The audit folder process (single-process serving): fold until ``stop`` is set or the server is gone,
+    then once more."""
+    from resolver.logs import configure_logging
+    from resolver.service.audit import AuditLog
+    from resolver.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches the whole group: serve stops us
+    audit = AuditLog(audit_dir)
+    audit.start_folding()
+    while not stop.wait(2.0) and os.getppid() == server_pid:
+        pass
+    audit.close()
+
+
 def serve(config: ServeConfig) -> None:
-    """Serve until SIGTERM/SIGINT: in this process, or in `config.workers` processes on one port."""
+    """Serve until SIGTERM/SIGINT: in this process, or in `config.workers` processes on one port. The audit
+    journals are folded outside the processes that answer calls: by a folder process next to a single server
+    process, or by the parent of the workers."""
     config.check()
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter each: no forked locks or threads
     if config.workers == 1:
         _serve_metrics(config)
-        _run_until_signalled(config)
+        if config.audit_dir is None:
+            _run_until_signalled(config)
+            return
+        stop = context.Event()
+        folder = context.Process(target=_fold_audit, args=(config.audit_dir, stop, os.getpid()), name="audit-folder")
+        folder.start()
+        try:
+            _run_until_signalled(replace(config, audit_fold=False))
+        finally:
+            stop.set()
+            folder.join(60)
         return
     if config.port == 0:
         raise ServeError("--workers N needs a fixed --port: the workers must share it")
     # Metrics of all workers are summed by the parent (prometheus_client multiprocess mode).
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="resolver-metrics-"))
     _serve_metrics(config, multiprocess=True)
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter each: no forked locks or threads
     workers = [
-        context.Process(target=_worker, args=(replace(config, workers=config.workers), i), name=f"worker-{i}")
+        context.Process(target=_worker, args=(replace(config, audit_fold=False), i), name=f"worker-{i}")
         for i in range(config.workers)
     ]
     for process in workers:
         process.start()
+    audit = None
+    if config.audit_dir is not None:
+        from resolver.service.audit import AuditLog
+
+        audit = AuditLog(config.audit_dir)  # never appended to here: it only folds the workers' journals
+        audit.start_folding()
     stopping = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:
@@ -222,6 +265,8 @@ def serve(config: ServeConfig) -> None:
             os.kill(process.pid, signal.SIGTERM)
     for process in workers:
         process.join(config.grace_s + 30)
+    if audit is not None:
+        audit.close()  # the workers' last records
 
 
 def _serve_metrics(config: ServeConfig, multiprocess: bool = False) -> None:

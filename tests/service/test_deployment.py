@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from resolver.registry.ingest import parse_all
 from resolver.registry.store import RegistryStore
+from resolver.service.audit import DB_NAME
 from resolver.service.server import Running, ServeConfig, start
 from resolver.settings import EMBEDDED_REGISTRY
 from resolver.v1 import resolver_pb2 as pb
@@ -132,6 +134,49 @@ def test_two_workers_share_one_port_and_stop_on_sigterm(store: Path, tmp_path: P
         _, err = server.communicate(timeout=60)
     assert server.returncode == 0, err[-2000:]
     assert err.count('"server stopped"') == 2
+
+
+def _folded(audit_dir: Path) -> int:
+    """Decisions in audit.duckdb (0 while it does not exist or a fold holds it)."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(audit_dir / DB_NAME), read_only=True) as con:
+            row = con.execute("SELECT count(*) FROM decisions").fetchone()
+    except duckdb.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def test_a_single_server_process_leaves_the_audit_fold_to_another(store: Path, tmp_path: Path) -> None:
+    # the process answering calls only appends to its journal; a folder process moves the records into
+    # audit.duckdb while it serves, and folds the last ones after it stops
+    port, audit_dir = _free_port(), tmp_path / "audit"
+    env = {**os.environ, "RESOLVER_LOG_FORMAT": "json"}
+    cmd = [sys.executable, "-m", "resolver.cli", "serve", "--store", str(store), "--port", str(port),
+           "--audit-dir", str(audit_dir)]  # fmt: skip
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            grpc.channel_ready_future(channel).result(timeout=120)
+            stub = pb_grpc.ResolverServiceStub(channel)
+            for name in ("Sberbank of Russia", "Vladimir Putin", "Rosneft"):
+                stub.ResolveEntity(pb.ResolveEntityRequest(party=pb.Party(name=name)), timeout=30)
+            deadline = time.monotonic() + 30
+            while _folded(audit_dir) < 3 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert _folded(audit_dir) == 3, "folded while the server runs"
+            stub.ResolveEntity(pb.ResolveEntityRequest(party=pb.Party(name="Gazprom")), timeout=30)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err[-2000:]
+    assert _folded(audit_dir) == 4
+    assert not list(audit_dir.glob("journal-*.jsonl"))  # each journal folded, and deleted once its writer closed it
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    (serving,) = [e["pid"] for e in events if e["event"] == "serving"]
+    folders = {e["pid"] for e in events if e["event"] == "audit_folded" and e["records"]}
+    assert folders and serving not in folders, "the serving process folded nothing while it served"
 
 
 def _worker_pids_in_log(audit_dir: Path) -> set[int]:
