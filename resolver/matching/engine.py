@@ -21,6 +21,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from resolver.matching.columns import Frequencies, RegistryRows, StringColumn, TokenColumn, _hash, _jw_bound
 from resolver.matching.index import CandidateIndex
+from resolver.matching.query import Query
 from resolver.matching.scorer import CompiledModel, Evidence, Plan, probability, tf_columns, tf_table
 from resolver.model.artefact import ModelArtefact
 from resolver.model.features import model_row, stated_kind
@@ -29,20 +30,9 @@ from resolver.names.prepare import NameFeatures
 
 log = structlog.get_logger(__name__)
 
+__all__ = ["DEFAULT_BLOCK_CAP", "EntityMatch", "Matcher", "Query", "ResolveStats"]
+
 DEFAULT_BLOCK_CAP = 1000  # a key shared by more registry names than this opens no block (e.g. "mohammed")
-
-
-# Few distinct values: one int32 code per row into a list of the (interned) values.
-@dataclass(frozen=True)
-class Query:
-    """A party as the matcher sees it."""
-
-    name: str
-    kind: str | None = None
-    birth_dates: Sequence[str] = ()
-    countries: Sequence[str] = ()
-    identifiers: Sequence[str] = ()
-    aliases: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import fcntl
 import json
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -577,6 +578,23 @@ class AuditLog:
             yield con
         finally:
             con.close()
+
+
+def fold_until(directory: Path, stop: Any, server_pid: int, interval_s: float = 2.0) -> None:
+    """The body of an audit folder process: fold the journals of ``directory`` until ``stop`` (an Event) is
+    set or the server process is gone, then once more. Kept here, in a light module: a spawned process
+    imports its target's module, and the server's would bring the whole matcher along."""
+    from resolver.logs import configure_logging
+    from resolver.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches the whole group: serve stops us
+    audit = AuditLog(directory)
+    audit.start_folding(interval_s)
+    while not stop.wait(interval_s) and os.getppid() == server_pid:
+        pass
+    audit.close()
 
 
 def _arrow_batch(rows: list[tuple[str, int, dict[str, Any]]]) -> Any:

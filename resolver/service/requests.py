@@ -13,7 +13,7 @@ from datetime import date
 
 from rigour.territories import lookup_territory
 
-from resolver.matching.engine import Query
+from resolver.matching.query import Query
 from resolver.names.prepare import MAX_NAME_CHARS
 from resolver.v1 import resolver_pb2 as pb
 

@@ -17,7 +17,7 @@ from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 import structlog
@@ -28,10 +28,11 @@ from resolver.model.artefact import DEFAULT_MODEL_DIR, load_artefact
 from resolver.registry.store import RegistryStore
 from resolver.service.auth import Authenticator, load_grants
 from resolver.service.observability import RELOADS, SNAPSHOT, CallInterceptor
-from resolver.service.servicer import ResolverServicer
-from resolver.service.snapshot import SnapshotHolder
 from resolver.v1 import resolver_pb2 as pb
 from resolver.v1 import resolver_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:  # imported where used: the parent of --workers serves nothing and stays light
+    from resolver.service.snapshot import SnapshotHolder
 
 log = structlog.get_logger(__name__)
 
@@ -119,6 +120,9 @@ class Running:
 
 def start(config: ServeConfig, holder: SnapshotHolder | None = None) -> Running:
     """Build the snapshot (unless given), start the server, and return once it is listening."""
+    from resolver.service.servicer import ResolverServicer
+    from resolver.service.snapshot import SnapshotHolder
+
     config.check()
     grants = load_grants(config.tokens_file, config.tokens_env)
     authenticator = Authenticator(grants) if (config.tokens_file or config.tokens_env) else None
@@ -195,23 +199,6 @@ def _worker(config: ServeConfig, index: int) -> None:
     _run_until_signalled(config)
 
 
-def _fold_audit(audit_dir: Path, stop: Any, server_pid: int) -> None:
-    """The audit folder process (single-process serving): fold until ``stop`` is set or the server is gone,
-    then once more."""
-    from resolver.logs import configure_logging
-    from resolver.service.audit import AuditLog
-    from resolver.settings import Settings
-
-    settings = Settings.from_env()
-    configure_logging(settings.log_format, settings.log_level)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches the whole group: serve stops us
-    audit = AuditLog(audit_dir)
-    audit.start_folding()
-    while not stop.wait(2.0) and os.getppid() == server_pid:
-        pass
-    audit.close()
-
-
 def serve(config: ServeConfig) -> None:
     """Serve until SIGTERM/SIGINT: in this process, or in `config.workers` processes on one port. The audit
     journals are folded outside the processes that answer calls: by a folder process next to a single server
@@ -224,7 +211,9 @@ def serve(config: ServeConfig) -> None:
             _run_until_signalled(config)
             return
         stop = context.Event()
-        folder = context.Process(target=_fold_audit, args=(config.audit_dir, stop, os.getpid()), name="audit-folder")
+        from resolver.service.audit import fold_until
+
+        folder = context.Process(target=fold_until, args=(config.audit_dir, stop, os.getpid()), name="audit-folder")
         folder.start()
         try:
             _run_until_signalled(replace(config, audit_fold=False))

@@ -8,6 +8,8 @@ briefly) only to build a snapshot.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -133,6 +135,13 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
     return ServedSnapshot(snap, status.snapshot_digest or "", matcher, entities, response, store.path, graph, rules)
 
 
+def release_freed_memory() -> None:
+    """Hand the heap that a snapshot build freed back to the system (glibc keeps it otherwise): a build
+    allocates several times what the snapshot keeps, and each worker process would hold on to the difference."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 class SnapshotHolder:
     """The snapshot being served, and a watcher that swaps in the store's newer snapshots.
 
@@ -146,6 +155,7 @@ class SnapshotHolder:
         self.store = store
         self.artefact = artefact
         self.current = current or load_snapshot(store, artefact)
+        release_freed_memory()
         self.on_swap: Callable[[], None] | None = None  # called after each swap (metrics)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -177,6 +187,8 @@ class SnapshotHolder:
         old, self.current = self.current, fresh
         self._seen = state
         log.info("snapshot swapped", old=old.snapshot_id, new=fresh.snapshot_id)
+        del old, fresh  # calls in flight may still hold the old snapshot; what is already free goes back now
+        release_freed_memory()
         if self.on_swap is not None:
             self.on_swap()
         return True
