@@ -32,7 +32,8 @@ def test_clients_interleave_over_the_queries() -> None:
 def test_this_process_tree_is_read() -> None:
     me = os.getpid()
     assert descendants(me)[0] == me
-    memory = tree_memory(me)
+    memory = tree_memory(me, set())
     assert memory["rss_kib"] > 0
     assert memory["hwm_kib"] >= memory["rss_kib"]
+    assert 0 < memory["pss_kib"] <= memory["rss_kib"]  # shared pages split among their sharers
     assert cpu_seconds([me])[me] > 0

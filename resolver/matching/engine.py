@@ -63,7 +63,8 @@ class Matcher:
             # one pass: each row is stored column-wise and its index keys hashed, then dropped
             for i, row in enumerate(rows):
                 self.rows.append(row)
-                yield i, prepare_name(row["name"], row["kind"]).index_keys()
+                # the keys of the name as the row prepared it: with the stated kind, not a guessed one
+                yield i, prepare_name(row["name"], None if row.get("kind_guessed") else row["kind"]).index_keys()
 
         index = CandidateIndex.build(keys())
         self.rows.freeze()

@@ -99,7 +99,21 @@ _L = r'"(?P=col)_l"'  # the left column again, once named
 _SHORT = r"CASE WHEN ARRAY_LENGTH\({_L}\) <= ARRAY_LENGTH\({_R}\) THEN {a} ELSE {b} END".replace("{_L}", _L).replace(
     "{_R}", _R
 )
+
+
+def _scripts_differ(rest: Test) -> Test:
+    def test(q: Row, c: Row) -> bool:
+        a, b = q["name_script"], c["name_script"]
+        return a is not None and b is not None and a != b and rest(q, c)
+
+    return test
+
+
+# "<names in different scripts> AND <another condition>" (DuckDB: NULL <> x is NULL, so both must be stated)
+_SCRIPTS_DIFFER = re.compile(r'^"name_script_l" <> "name_script_r" AND (?P<rest>.+)$')
+
 _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
+    (_SCRIPTS_DIFFER, lambda m: _scripts_differ(translate(m["rest"]))),
     (re.compile(rf"^{_C} IS NULL OR {_R} IS NULL$"), lambda m: _null(m["col"])),
     (re.compile(rf"^{_C} = {_R}$"), lambda m: _exact(m["col"])),
     (
@@ -155,6 +169,8 @@ _OVERLAP = re.compile(rf"^array_length\(list_intersect\({_C}, {_R}\)\) >= (?P<n>
 def similarity_floor(sql: str) -> Floor | None:
     """A cheap necessary condition for a level, or None when there is none."""
     condition = " ".join(sql.split())
+    if match := _SCRIPTS_DIFFER.match(condition):
+        return similarity_floor(match["rest"])  # the rest's floor is necessary for the whole
     if match := _EXACT.match(condition):
         return "jw", match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
     if match := _JW.match(condition):

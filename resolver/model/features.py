@@ -11,14 +11,29 @@ from collections.abc import Iterable
 from typing import Any
 
 from resolver.names import NameFeatures, prepare_name
+from resolver.names.prepare import GENERIC_ORG_WORDS, fold
 from resolver.registry.parsers._common import country_code
 
 # The columns every model row has, in order.
 COLUMNS = (
-    "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_folded", "name_tokens", "name_phonetic",
-    "name_skeleton", "name_skeleton_tokens", "legal_form", "kind", "dob_dates", "dob_months", "dob_years",
-    "countries", "identifiers",
+    "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_folded", "name_tokens", "name_folded_tokens",
+    "name_phonetic", "name_skeleton", "name_skeleton_tokens", "name_skeleton_full", "name_script", "legal_form",
+    "kind", "dob_dates", "dob_months", "dob_years", "countries", "identifiers",
 )  # fmt: skip
+
+# Scripts whose names the cross-script skeleton level compares: a consonant skeleton says something about a
+# Latin, Cyrillic or Arabic-script name; of a romanised Chinese or Korean one ("li ming"), it says nothing.
+SKELETON_SCRIPTS = frozenset({"latin", "cyrillic", "arabic"})
+
+# Words that make an unstated kind an organisation (with a legal form or a digit in the name).
+ORGANIZATION_WORDS = GENERIC_ORG_WORDS | frozenset(
+    "bank institute institut university factory plant zavod center centre ministry corps army front brigade "
+    "organisation organization organizatsiya association foundation fund committee party airlines airline "
+    "shipping aviation petroleum oil gas energy electronics laboratory research engineering systems network "
+    "bureau agency office department council society union movement battalion regiment militia brigades "
+    "hospital school academy works manufacturing "
+    "obshchestvo obshcestvo aktsionernoe kompaniya korporatsiya predpriyatie tovarishchestvo".split()
+)
 
 _ID_CHARS = re.compile(r"[^A-Z0-9]")
 _ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -46,8 +61,20 @@ def date_parts(dates: Iterable[str | None]) -> tuple[list[str] | None, list[str]
 
 
 def stated_kind(kind: str | None) -> str | None:
-    """The kind as the model sees it: "unknown" and anything else unstated is None."""
+    """The kind as stated: "unknown" and anything else unstated is None."""
     return kind if kind in ("person", "organization", "vessel", "aircraft") else None
+
+
+def guessed_kind(features: NameFeatures) -> str | None:
+    """The kind an unstated party's name suggests: an organisation when it carries a legal form, an organisation
+    word or a digit; a person when it has two to five words and none of those; else None. Lists derived without
+    their entity types, and declarations that leave the kind out, would otherwise lose the kind's evidence."""
+    if features.norm is None:
+        return None
+    words = features.norm.split()
+    if features.legal_form or any(w in ORGANIZATION_WORDS for w in words) or any(c.isdigit() for c in features.norm):
+        return "organization"
+    return "person" if 2 <= len(words) <= 5 else None
 
 
 def model_row(
@@ -64,9 +91,11 @@ def model_row(
     """One model row. ``kind`` None or "unknown" means not stated; countries are codes or names.
 
     ``features``: the name already prepared with `stated_kind(kind)` (the online matcher prepares a query's name
-    once, for this row and for its index keys)."""
+    once, for this row and for its index keys). An unstated kind is guessed from the name (``guessed_kind``);
+    ``kind_guessed`` says so (it is not a model column)."""
     kind = stated_kind(kind)
     f = features if features is not None else prepare_name(name, kind)
+    guessed = kind is None and (kind := guessed_kind(f)) is not None
     dates, months, years = date_parts(birth_dates)
     return {
         "unique_id": unique_id,
@@ -76,13 +105,17 @@ def model_row(
         "name_sorted": f.sorted,
         "name_folded": f.folded,
         "name_tokens": _list(f.blocking_tokens()),
+        "name_folded_tokens": _list(t for t in (fold(x) for x in f.blocking_tokens()) if t),
         "name_phonetic": f.phonetic,
         # one consonant skeleton ("hng", "mhmd") is shared by thousands of unrelated names: the
         # whole-skeleton level needs two words or more
         "name_skeleton": " ".join(sorted(f.skeleton)) if len(f.skeleton) >= 2 else None,
         "name_skeleton_tokens": _list(f.skeleton),
+        "name_skeleton_full": f.skeleton_full,
+        "name_script": f.script if f.script in SKELETON_SCRIPTS and f.norm is not None else None,
         "legal_form": f.legal_form,
         "kind": kind,
+        "kind_guessed": guessed,
         "dob_dates": dates,
         "dob_months": months,
         "dob_years": years,

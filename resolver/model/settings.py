@@ -23,11 +23,16 @@ JW_HIGH, JW_MID, JW_LOW = 0.94, 0.88, 0.80
 # One name's words all appear in the other, and there are at least two of them: a dropped middle
 # name or patronymic ("Roman Abramovich" / "Abramovich Roman Arkadyevich"). Two, because a single
 # given name ("Roman") is a subset of thousands of names.
+# On the folded words: "Vladimirovitj Putin" is all in "Putin Vladimir Vladimirovich".
 SUBSET_SQL = (
-    'LEAST(ARRAY_LENGTH("name_tokens_l"), ARRAY_LENGTH("name_tokens_r")) >= 2 AND '
-    'ARRAY_LENGTH(ARRAY_INTERSECT("name_tokens_l", "name_tokens_r")) = '
-    'LEAST(ARRAY_LENGTH("name_tokens_l"), ARRAY_LENGTH("name_tokens_r"))'
+    'LEAST(ARRAY_LENGTH("name_folded_tokens_l"), ARRAY_LENGTH("name_folded_tokens_r")) >= 2 AND '
+    'ARRAY_LENGTH(ARRAY_INTERSECT("name_folded_tokens_l", "name_folded_tokens_r")) = '
+    'LEAST(ARRAY_LENGTH("name_folded_tokens_l"), ARRAY_LENGTH("name_folded_tokens_r"))'
 )
+# A name written in one script against a name written in another (Latin, Cyrillic or Arabic: features.py), with
+# the consonant skeleton of every word the same: "محمد شفیق محمدی" / "MOHAMMADI MOHAMMAD SHAFIQ". Within one
+# script a same skeleton says less ("Mohammed Ali" / "Mahmoud Ala"), and that case keeps the lower level.
+CROSS_SCRIPT_SKELETON_SQL = '"name_script_l" <> "name_script_r" AND "name_skeleton_full_l" = "name_skeleton_full_r"'
 
 
 def aligned_words_sql(threshold: float, column: str = "name_tokens") -> str:
@@ -84,6 +89,10 @@ def name_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("name_norm"),
             cll.ExactMatchLevel("name_norm").configure(tf_adjustment_column="name_norm"),
+            # above every level it outweighs: name weights are kept in level order (training.py)
+            cll.CustomLevel(
+                CROSS_SCRIPT_SKELETON_SQL, label_for_charts="Scripts differ, same consonant skeleton of every word"
+            ),
             cll.ExactMatchLevel("name_sorted").configure(label_for_charts="Same words, any order"),
             cll.JaroWinklerLevel("name_sorted", JW_HIGH),
             cll.JaroWinklerLevel("name_folded", JW_HIGH).configure(

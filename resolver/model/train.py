@@ -153,7 +153,19 @@ def train(rows: list[dict[str, Any]], *, entities: int, u_max_pairs: float = 5e6
     # Splink stamps a random id on each linker; left in, the same training would never give the same
     # artefact bytes (and version). It is not a parameter of the model.
     model.pop("linker_uid", None)
-    return monotone_name_weights(with_exact_copies(declare_m(model)))
+    return monotone_name_weights(with_exact_copies(declare_m(unseen_u(model, u_max_pairs))))
+
+
+def unseen_u(model: dict[str, Any], sampled_pairs: float) -> dict[str, Any]:
+    """Give a level that no random pair reached (a small registry: no two names in different scripts with one
+    consonant skeleton) the u of less than one pair in the sample, 1 / sampled pairs, rather than none."""
+    model = copy.deepcopy(model)
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and level.get("u_probability") is None:
+                level["u_probability"] = 1.0 / sampled_pairs
+                log.warning("no random pair reached a level", level=level.get("label_for_charts"), u=1 / sampled_pairs)
+    return model
 
 
 def with_exact_copies(model: dict[str, Any], share: float = EXACT_COPY_SHARE) -> dict[str, Any]:

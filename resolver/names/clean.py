@@ -15,8 +15,15 @@ _HOMOGLYPHS = str.maketrans(
     "АВСЕНІЈКМОРЅТХУаЬсеһіјкорѕхуԁԛԝΑΒΕΗΙΚΜΝΟΡΤΥΧΖαβεικνορτυχ",
     "ABCEHIJKMOPSTXYabcehijkopsxydqwABEHIKMNOPTYXZabeikvoptux",
 )
+# The other way round: Latin letters that look like Cyrillic ones. Belarusian and Ukrainian lists type a Latin
+# "i" for the Cyrillic "і" ("Уладзiмiравiч"): in a token that is mostly Cyrillic, the Latin letters are the slip.
+_TO_CYRILLIC = str.maketrans("ABCEHIJKMOPSTXYacehijopsxy", "АВСЕНІЈКМОРЅТХУасеһіјорѕху")
 _LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[\u0400-\u052F]")
 _CONFUSABLE = re.compile(r"[\u0370-\u03FF\u0400-\u052F]")
+# An apostrophe inside a word (the Arabic 'ayn in "Ja'far", Korean "Pyo'ng-ch'an", "O'Brien") is part of the
+# word in one romanisation and absent in another: it is dropped, not made a word break.
+_INNER_APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u02bc\u02bb\u2018`\u00b4](?=\w)")
 
 
 def strip_invisible(text: str) -> str:
@@ -30,13 +37,17 @@ def strip_invisible(text: str) -> str:
 
 
 def fold_homoglyphs(token: str) -> str:
-    """Map look-alike Cyrillic/Greek letters to Latin in tokens that are mostly Latin."""
+    """In a token mixing scripts, map look-alike letters to the token's main script: Latin look-alikes to
+    Cyrillic in a mostly Cyrillic token, Cyrillic/Greek look-alikes to Latin otherwise."""
     if _CONFUSABLE.search(token) and _LATIN.search(token):
+        if len(_CYRILLIC.findall(token)) > len(_LATIN.findall(token)):
+            return token.translate(_TO_CYRILLIC)
         return token.translate(_HOMOGLYPHS)
     return token
 
 
 def clean(text: str) -> str:
-    """NFKC (full-width forms, ligatures), invisible characters out, homoglyphs folded, casefolded."""
-    text = unicodedata.normalize("NFKC", strip_invisible(text))
+    """NFKC (full-width forms, ligatures), invisible characters and inner apostrophes out, homoglyphs folded,
+    casefolded."""
+    text = _INNER_APOSTROPHE.sub("", unicodedata.normalize("NFKC", strip_invisible(text)))
     return " ".join(fold_homoglyphs(t) for t in text.split()).casefold()

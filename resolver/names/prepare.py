@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +40,10 @@ class NameFeatures:
     legal_form: str | None  # generic legal form ("llc", "jsc") when the name carries one
     skeleton: tuple[str, ...] = ()  # consonant skeletons of the tokens, for abjad scripts (see _skeleton)
     folded: str | None = None  # the sorted words with romanisation variants folded (see fold)
+    # the consonant skeletons of every word (a short word's first letter where it has none), sorted: Arabic
+    # and Persian script write few vowels, so "محمد شفیق" and "Mohammad Shafiq" agree only here; two words or more
+    skeleton_full: str | None = None
+    script: str | None = None  # the main script of the raw name's letters: "latin", "cyrillic", "arabic", ...
 
     def blocking_tokens(self) -> list[str]:
         """Tokens that may open a block: long enough and not generic business words."""
@@ -76,6 +82,8 @@ class NameFeatures:
             skeleton = _skeleton(token) if token.isalpha() else ""
             if len(skeleton) >= 3:
                 keys.append("k:" + skeleton)
+        if self.skeleton_full:
+            keys.append("K:" + self.skeleton_full)  # the cross-script skeleton level's own block
         if self.norm and " " in self.norm:
             keys.append("j:" + self.norm.replace(" ", ""))  # "AERO CONTINENTE" / "AEROCONTINENTE"
         return list(dict.fromkeys(keys))
@@ -110,13 +118,18 @@ _FOLDS = (
 )  # fmt: skip
 
 
+_IOTATION = re.compile(r"i(?=[aeou])")
+
+
 @lru_cache(maxsize=100_000)
 def fold(token: str) -> str:
     """A word with its romanisation variants folded to one spelling: "vladimirovitj", "vladimirovich" and
-    "uladzimiravich" come closer ("vladimirovic", "uladimiravic"); doubled letters count once."""
+    "uladzimiravich" come closer ("vladimirovic", "uladimiravic"); doubled letters count once, and an "i" before
+    a vowel, which one romanisation writes for a soft sign or я/ю/е and another leaves out, goes
+    ("natalia" / "natalya", "iurievich" / "yurevich")."""
     for variant, common in _FOLDS:
         token = token.replace(variant, common)
-    return _DOUBLES.sub(r"\1", token)
+    return _DOUBLES.sub(r"\1", _IOTATION.sub("", token))
 
 
 @lru_cache(maxsize=100_000)
@@ -133,12 +146,32 @@ def _legal_form(text: str, kind: str | None) -> tuple[str, str | None]:
     return remove_org_types(text), found[0][1]
 
 
+def _script_of(char: str) -> str | None:
+    if char.isascii():
+        return "latin" if char.isalpha() else None
+    if not char.isalpha():
+        return None
+    try:
+        return unicodedata.name(char).split(" ", 1)[0].lower()  # "CYRILLIC SMALL LETTER A" → "cyrillic"
+    except ValueError:
+        return None
+
+
+def main_script(text: str) -> str | None:
+    """The script most of the letters of ``text`` are written in (lower case, as Unicode names it), or None."""
+    if text.isascii():
+        return "latin" if any(c.isalpha() for c in text) else None
+    counts = Counter(s for s in map(_script_of, text) if s)
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     """Prepare one name. ``kind`` is "person", "organization", "vessel", "aircraft" or None
     (unknown: honorifics and legal forms are both looked for)."""
     if not text:
         return EMPTY
-    latin = latinize(clean(text[:MAX_NAME_CHARS]))
+    raw = clean(text[:MAX_NAME_CHARS])
+    latin = latinize(raw)
     core, legal_form = _legal_form(latin, kind)
     words = _PUNCT.sub(" ", core).split()
     if not words:  # the name was only a legal form ("LLC") or an honorific: keep what there was
@@ -151,6 +184,7 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     keys = sorted(k for k in (_metaphone(t) for t in tokens) if k)
     # three consonants or more: shorter skeletons ("ng" from "ying") match unrelated romanised syllables
     skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in tokens if t.isalpha()) if len(k) >= 3))
+    every = sorted((_skeleton(t) or t[:1]) if t.isalpha() else t for t in tokens)
     return NameFeatures(
         norm=" ".join(words),
         sorted=" ".join(sorted(words)),
@@ -159,4 +193,6 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
         legal_form=legal_form,
         skeleton=skeleton,
         folded=" ".join(sorted(fold(w) for w in words)),
+        skeleton_full=" ".join(every) if len(every) >= 2 else None,
+        script=main_script(raw),
     )

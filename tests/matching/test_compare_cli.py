@@ -64,3 +64,23 @@ def test_invalid_utf8_is_an_error(tmp_path: Path) -> None:
     src.write_bytes(b"name1,name2\nIvan,Petr\xff\n")
     done = compare(src, tmp_path / "out.csv")
     assert done.returncode == 1 and "line 2" in done.stderr and "utf-8" in done.stderr
+
+
+def test_arabic_script_against_its_romanisation_and_an_unstated_kind(tmp_path: Path) -> None:
+    # a real OFAC name (MOHAMMADI, Mohammad Shafiq) against its Persian spelling: the transliterations differ
+    # ("mhmd sfyq mhmdy"), the consonant skeletons of the words do not; and the same names, kind unstated
+    src = tmp_path / "pairs.csv"
+    src.write_text(
+        "pair_id,name1,name2,schema\n"
+        "xs,MOHAMMADI Mohammad Shafiq,محمد شفیق محمدی,Person\n"
+        "xs_unstated,MOHAMMADI Mohammad Shafiq,محمد شفیق محمدی,LegalEntity\n"
+        "same_script,Mohammed Ali,Mahmoud Ala,Person\n",
+        encoding="utf-8",
+    )
+    done = compare(src, tmp_path / "out.csv")
+    assert done.returncode == 0, done.stderr
+    by_id = {r["pair_id"]: r for r in csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8"))}
+    assert by_id["xs"]["match"] == "true"
+    assert by_id["xs_unstated"]["match"] == "true"  # both names guessed persons: the kind still agrees
+    assert float(by_id["xs_unstated"]["match_weight"]) == pytest.approx(float(by_id["xs"]["match_weight"]))
+    assert by_id["same_script"]["match"] == "false"  # within one script, a shared skeleton is not enough

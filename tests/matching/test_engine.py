@@ -14,7 +14,7 @@ from resolver.matching.columns import StringColumn, _jw_bound
 from resolver.matching.engine import Matcher, Query
 from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
 from resolver.model.artefact import load_artefact
-from resolver.model.features import model_row
+from resolver.model.features import COLUMNS, model_row
 from resolver.model.train import registry_rows
 from resolver.names import prepare_name
 from resolver.registry.ingest import parse_all
@@ -104,8 +104,8 @@ def test_bidi_and_control_characters_do_not_hide_a_listed_name(matcher: Matcher)
 
 
 def _stored(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A model row as the matcher gives it back: lists as tuples."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}
+    """A model row as the matcher gives it back: its model columns (not the kind_guessed note), lists as tuples."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in COLUMNS}
 
 
 def test_rows_read_back_exactly(matcher: Matcher, rows: list[dict[str, Any]]) -> None:

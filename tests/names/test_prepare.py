@@ -103,3 +103,35 @@ def test_folded_words_and_folded_joined_prefixes_open_blocks() -> None:
     keys = prepare_name("HATKAEW COMPANY LTD.", "organization").index_keys()
     assert "g:companih" in keys  # folded "compani hatkaev": "HAD KAEW COMPANY" meets it there
     assert "u:lukasenko" in prepare_name("Aleksandr LUKASJENKO").index_keys()
+
+
+def test_a_latin_i_in_a_cyrillic_word_is_read_as_cyrillic() -> None:
+    # Belarusian and Ukrainian lists type a Latin "i" for "і": the word is Cyrillic, not a Latin spoof
+    assert (
+        prepare_name("Iгар Уладзiмiравiч ЛУЦКI", "person").norm
+        == prepare_name("Ігар Уладзіміравіч ЛУЦКІ", "person").norm
+    )
+    assert prepare_name("Iгар Уладзiмiравiч ЛУЦКI", "person").norm == "ihar uladzimiravich lutski"  # Belarusian г is h
+    assert prepare_name("АBRAMOVICH").norm == "abramovich"  # and a Cyrillic А in a Latin word stays Latin
+
+
+def test_an_apostrophe_inside_a_word_is_dropped() -> None:
+    assert prepare_name("Ja'far Abd al-Rahman", "person").norm == prepare_name("JAFAR Abd al Rahman", "person").norm
+    assert prepare_name("Pyo'ng-ch'an").tokens == ("pyong", "chan")
+    assert prepare_name("'Abdallah'").norm == "abdallah"  # a quote around a word is punctuation, as before
+
+
+def test_an_i_before_a_vowel_folds_away() -> None:
+    # a soft sign or я/ю is "i" in one romanisation and nothing or "y" in another
+    assert prepare_name("Natalia Iurievna").folded == prepare_name("Natalya Yurevna").folded
+
+
+def test_cross_script_skeletons_and_main_script() -> None:
+    arabic, latin = prepare_name("محمد شفیق محمدی", "person"), prepare_name("MOHAMMADI MOHAMMAD SHAFIQ", "person")
+    assert (arabic.script, latin.script) == ("arabic", "latin")
+    assert arabic.skeleton_full == latin.skeleton_full == "mhmd mhmd sfk"
+    assert "K:mhmd mhmd sfk" in latin.index_keys()
+    # every word counts, short ones by their first letter: a missing word changes the skeleton
+    assert prepare_name("Sina Fatemeh Mohammadi").skeleton_full != prepare_name("Fatemeh Mohammadi").skeleton_full
+    assert prepare_name("Putin").skeleton_full is None  # one word says too little
+    assert prepare_name("Владимир Путин").script == "cyrillic"
