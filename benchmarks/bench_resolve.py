@@ -39,7 +39,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -182,32 +183,37 @@ def make_queries(
 # -- the synthetic registry ----------------------------------------------------------------------
 
 
-def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> Iterator[dict[str, Any]]:
-    """The real rows plus made-up rows up to ``total`` (see the module docstring), one at a time: the matcher
-    is built from the stream, so the made-up rows are never all alive at once.
+Template = tuple[str | None, int, str | None, tuple[str, ...], tuple[str, ...]]
 
-    ``rows`` is consumed: each real row leaves the list as it is yielded, and the made-up rows are drawn from
-    compact templates, so the build's peak memory is the matcher's, not this generator's."""
-    from resolver.model.features import model_row
 
-    rng = random.Random(seed)
+def synthetic_templates(rows: list[dict[str, Any]]) -> tuple[list[Template], dict[tuple[str | None, str], list[str]]]:
+    """What made-up rows are drawn from: (kind, word count, legal form, dates of birth, countries) of every real
+    row with a name, and the real words by (kind, place in the name), with repeats (draws follow the frequencies)."""
     words: dict[tuple[str | None, str], list[str]] = defaultdict(list)
-    # (kind, word count, legal form, dates of birth, countries) of every real row with a name
-    templates: list[tuple[str | None, int, str | None, tuple[str, ...], tuple[str, ...]]] = []
+    templates: list[Template] = []
     for r in rows:
         if not r["name_norm"]:
             continue
         tokens = r["name_norm"].split()
         for i, token in enumerate(tokens):
             place = "first" if i == 0 else "last" if i == len(tokens) - 1 else "middle"
-            words[(r["kind"], place)].append(token)  # with repeats: draws follow the real frequencies
+            words[(r["kind"], place)].append(token)
         dates = tuple(r["dob_dates"] or r["dob_years"] or ())
         templates.append((r["kind"], len(tokens), r["legal_form"], dates, tuple(r["countries"] or ())))
-    real = len(rows)
-    rows.reverse()
-    while rows:
-        yield rows.pop()
-    for n in range(total - real):
+    return templates, dict(words)
+
+
+def synthetic_rows(
+    real: Iterable[dict[str, Any]], real_count: int, templates: list[Template],
+    words: dict[tuple[str | None, str], list[str]], total: int, seed: int,
+) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """The real rows (streamed) plus made-up rows up to ``total`` (see the module docstring), one at a time: the
+    matcher is built from the stream, so neither the real nor the made-up rows are ever all alive at once."""
+    from resolver.model.features import model_row
+
+    rng = random.Random(seed)
+    yield from real
+    for n in range(total - real_count):
         kind, size, legal_form, dates, countries = rng.choice(templates)
         parts = []
         for i in range(size):
@@ -221,15 +227,34 @@ def synthetic_rows(rows: list[dict[str, Any]], total: int, seed: int) -> Iterato
 # -- one registry, in a child process ------------------------------------------------------------
 
 
-def _rows_from_a_subprocess() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """``latest_rows()``, ingested in another process: what the ingest leaves in the heap (DuckDB's buffers,
-    parser garbage) is not the matcher's, and a serving process reads a store, it does not ingest one."""
+def dump_rows(path: Path) -> None:
+    """``latest_rows()`` into ``path``: its description, the synthetic templates, then the rows one pickle each."""
+    rows, info = latest_rows()
+    info["rows"] = len(rows)
+    with path.open("wb") as fh:
+        pickle.dump(info, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(synthetic_templates(rows), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for row in rows:
+            pickle.dump(row, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@contextmanager
+def rows_from_a_subprocess() -> Iterator[tuple[dict[str, Any], Any, Iterator[dict[str, Any]]]]:
+    """(description, synthetic templates, a stream of the rows) of ``latest_rows()``, ingested and read in another
+    process: what the ingest leaves in the heap (DuckDB's buffers, parser garbage) is not the matcher's, and the
+    rows are read one at a time as the matcher takes them, as a server streams them from its store."""
     with tempfile.TemporaryDirectory(prefix="bench-resolve-rows-") as tmp:
         path = Path(tmp) / "rows.pickle"
         subprocess.run([sys.executable, "-m", "benchmarks.bench_resolve", "--dump-rows", str(path)], check=True)
         with path.open("rb") as fh:
-            loaded: tuple[list[dict[str, Any]], dict[str, Any]] = pickle.load(fh)
-    return loaded
+            info = pickle.load(fh)
+            templates = pickle.load(fh)
+
+            def stream() -> Iterator[dict[str, Any]]:
+                for _ in range(info["rows"]):
+                    yield pickle.load(fh)
+
+            yield info, templates, stream()
 
 
 def _timed(run: Callable[[int], Any], n: int) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -256,24 +281,24 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     data_dir = shared_data_dir()
     result: dict[str, Any] = {"registry": registry, "rss_start_kib": _status()["VmRSS"]}
     started = time.perf_counter()
-    rows, info = _rows_from_a_subprocess()
-    result["real_rows"] = len(rows)
-    result["entities"] = info["entities"]
-    result["snapshot_digest"] = info["snapshot_digest"]
-    result["load_s"] = time.perf_counter() - started
-    artefact = load_artefact()
-    gc.collect()
-    # Hand back what loading freed (the ingest's DuckDB buffers, parser garbage): the build's peak should be
-    # the matcher's and the template rows', not the loader's leftovers.
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
-    result["rss_before_build_kib"] = _status()["VmRSS"]
-    started = time.perf_counter()
-    if registry == "synthetic":
-        # made up while the matcher reads them: build_s includes generating them
-        matcher = Matcher.from_rows(synthetic_rows(rows, args.synthetic_names, args.seed), artefact)
-        result["generated_in_build"] = True
-    else:
-        matcher = Matcher.from_rows(rows, artefact)
+    with rows_from_a_subprocess() as (info, (templates, words), rows):
+        result["real_rows"] = info["rows"]
+        result["entities"] = info["entities"]
+        result["snapshot_digest"] = info["snapshot_digest"]
+        result["load_s"] = time.perf_counter() - started  # the subprocess's ingest; the rows are read in the build
+        artefact = load_artefact()
+        gc.collect()
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        result["rss_before_build_kib"] = _status()["VmRSS"]
+        started = time.perf_counter()
+        if registry == "synthetic":
+            # made up while the matcher reads them: build_s includes generating them
+            stream = synthetic_rows(rows, info["rows"], templates, words, args.synthetic_names, args.seed)
+            matcher = Matcher.from_rows(stream, artefact)
+            result["generated_in_build"] = True
+        else:
+            matcher = Matcher.from_rows(rows, artefact)
+        del templates, words
     result["build_s"] = time.perf_counter() - started
     result["rss_after_build_kib"] = _status()["VmRSS"]
     result["hwm_after_build_kib"] = _status()["VmHWM"]
@@ -281,7 +306,7 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     result["keys"] = matcher.index.n_keys
     result["postings"] = matcher.index.n_postings
     result["index_bytes"] = matcher.index.nbytes
-    del rows  # the caller's model dicts: what stays is the matcher (columns, tf tables, index)
+    del rows  # the spent row stream: what stays is the matcher (columns, tf tables, index)
     gc.collect()
     result["rss_matcher_kib"] = _status()["VmRSS"]
     # CPython keeps freed memory in its arenas and glibc's heap; malloc_trim hands glibc's free pages back, so the
@@ -474,7 +499,7 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         "### Build and memory",
         "",
-        "| registry | load rows (ingest + registry_rows in a subprocess, unpickled here) | generate synthetic rows "
+        "| registry | ingest + registry_rows (in a subprocess) | generate synthetic rows "
         "| Matcher build | RSS before build "
         "| peak RSS (VmHWM) through build | RSS after build, model rows freed | same, after malloc_trim | "
         "matcher's row columns and tf tables (arrays + buffers) | index arrays |",
@@ -498,9 +523,9 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     out += [
         "",
         "RSS includes Python, numpy, DuckDB, Splink and rapidfuzz (RSS at start of the child: "
-        f"{_mib(real['rss_start_kib'])}; before the build it also holds the real registry's model rows as dicts, "
-        "ingested and read by a subprocess and unpickled here, then malloc_trim; the real rows are freed after the "
-        "build, and as the synthetic build streams them). `Matcher.from_rows` reads the rows once, storing each "
+        f"{_mib(real['rss_start_kib'])}). The rows are ingested and read by a subprocess and streamed from its pickle "
+        "file one at a time as the matcher reads them (in the build's time), as a server streams them from its "
+        "store; the synthetic rows' templates are read first. `Matcher.from_rows` reads the rows once, storing each "
         "column-wise (UTF-8 buffers, numpy codes and token ids) as it goes, and sorts the index's postings in eight "
         "hash ranges, one at a time: the synthetic registry's made-up rows are generated one at a time into it, so "
         "they are never all alive. Largest columns at "
@@ -538,8 +563,7 @@ def main() -> None:
     parser.add_argument("--dump-rows", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump_rows:
-        with args.dump_rows.open("wb") as fh:
-            pickle.dump(latest_rows(), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        dump_rows(args.dump_rows)
         return
     if args.child:
         print(json.dumps(_child(args.child, args)))

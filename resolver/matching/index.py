@@ -39,7 +39,6 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from hashlib import blake2b
 from itertools import islice
 from pathlib import Path
@@ -193,7 +192,7 @@ class CandidateIndex:
     position) or ``from_hashes`` (already hashed), or ``load`` a saved one.
     """
 
-    __slots__ = ("_capped_pairs", "_keys", "_n_records", "_offsets", "_postings")
+    __slots__ = ("_keys", "_n_records", "_offsets", "_pair_cache", "_postings")
 
     def __init__(self, keys: Hashes, offsets: NDArray[np.int64], postings: RecordIds, n_records: int) -> None:
         # Cheap checks only (no full scan), so that loading a memory-mapped index stays O(1).
@@ -214,8 +213,10 @@ class CandidateIndex:
         self._postings = _readonly(postings)
         self._n_records = n_records
         # Capped keys are the registry's commonest words ("mohammed", "ali"), so the same few pairs of them
-        # come back query after query: their intersections are remembered (each at most the cap).
-        self._capped_pairs = lru_cache(maxsize=PAIR_CACHE)(self._intersect_capped)
+        # come back query after query: their intersections are remembered (each at most the cap). A plain dict
+        # (its operations are atomic for threads), not an lru_cache of a bound method: that would be a reference
+        # cycle, and a served snapshot's index must be freed by reference counting alone (see snapshot.py).
+        self._pair_cache: dict[tuple[tuple[str, ...], int], list[RecordIds]] = {}
 
     # -- building -----------------------------------------------------------------------------
 
@@ -398,6 +399,15 @@ class CandidateIndex:
             blocks += self._capped_pairs(tuple(sorted(capped)), cap)
         ids = self._union(blocks)
         return CandidateSet(ids, capped, capped_sizes, len(used))
+
+    def _capped_pairs(self, capped: tuple[str, ...], cap: int) -> list[RecordIds]:
+        found = self._pair_cache.get((capped, cap))
+        if found is None:
+            found = self._intersect_capped(capped, cap)
+            if len(self._pair_cache) >= PAIR_CACHE:
+                self._pair_cache.clear()  # crude but bounded
+            self._pair_cache[(capped, cap)] = found
+        return found
 
     def _intersect_capped(self, capped: Sequence[str], cap: int, most: int = 6) -> list[RecordIds]:
         """Intersections of pairs of capped blocks that fit the cap (the smallest blocks first)."""

@@ -342,7 +342,7 @@ def test_pair_capped_matches_brute_force(
     # the intersections of capped blocks (a bit mask for large blocks, else binary search) against sets
     monkeypatch.setattr("resolver.matching.index._MARK_ABOVE", mark_above)
     records, vocab, index = data
-    index._capped_pairs.cache_clear()  # computed afresh by this test's path, not remembered from another
+    index._pair_cache.clear()  # computed afresh by this test's path, not remembered from another
     blocks = _brute(records)
     rng = random.Random(cap)
     for _ in range(300):

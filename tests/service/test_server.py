@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -302,6 +303,7 @@ def test_an_ingest_during_traffic_changes_the_snapshot_with_no_failed_call(
 ) -> None:
     running, base = served
     before = running.holder.current.snapshot_id
+    old_matcher = weakref.ref(running.holder.current.matcher)
     watchlist = tmp_path / "Targets.csv"
     watchlist.write_text("id,name,kind\nWL-1,Ivan Testovich Watchlistov,person\n", encoding="utf-8")
     failures: list[str] = []
@@ -339,3 +341,9 @@ def test_an_ingest_during_traffic_changes_the_snapshot_with_no_failed_call(
     response = resolve(stub, name="Ivan Testovich Watchlistov", kind=pb.ENTITY_KIND_PERSON)
     assert response.matches[0].entity.id == "watchlist_targets:WL-1"
     assert response.provenance.snapshot_id == after
+    # the old snapshot is gone once no call holds it: freed by reference counting, although the collector
+    # never looks at snapshots (gc.freeze, snapshot.settle)
+    deadline = time.monotonic() + 10
+    while old_matcher() is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert old_matcher() is None
