@@ -65,3 +65,12 @@ def configure_logging(log_format: str = "auto", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+def configure_logging_from_env() -> None:
+    """``configure_logging`` with the format and level of the environment (RESOLVER_LOG_FORMAT, ...): for the
+    processes `resolver serve` spawns, which start with a fresh interpreter."""
+    from resolver.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)

@@ -584,11 +584,9 @@ def fold_until(directory: Path, stop: Any, server_pid: int, interval_s: float = 
     """The body of an audit folder process: fold the journals of ``directory`` until ``stop`` (an Event) is
     set or the server process is gone, then once more. Kept here, in a light module: a spawned process
     imports its target's module, and the server's would bring the whole matcher along."""
-    from resolver.logs import configure_logging
-    from resolver.settings import Settings
+    from resolver.logs import configure_logging_from_env
 
-    settings = Settings.from_env()
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging_from_env()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches the whole group: serve stops us
     audit = AuditLog(directory)
     audit.start_folding(interval_s)

@@ -190,11 +190,9 @@ def _run_until_signalled(config: ServeConfig) -> None:
 
 
 def _worker(config: ServeConfig, index: int) -> None:
-    from resolver.logs import configure_logging
-    from resolver.settings import Settings
+    from resolver.logs import configure_logging_from_env
 
-    settings = Settings.from_env()
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging_from_env()
     structlog.contextvars.bind_contextvars(worker=index)
     _run_until_signalled(config)
 

@@ -358,6 +358,13 @@ BAD = [
     ("name-conflict", ["A,Alpha,B,Beta,,,,,,,,,,,", "A,Alfa,C,Gamma,,,,,,,,,,,"], None, "is named", "line 3"),
     ("blank-owner", [",Alpha,B,Beta,,,,,,,,,,,"], None, "required value is blank", "line 2, column owner_id"),
     ("short-row", ["A,Alpha,B,Beta"], None, "expected 15 columns", "line 2"),
+    (
+        "duplicate-relation-id",
+        ["A,Alpha,B,Beta,E-1", "C,Gamma,B,Beta,E-2", "D,Delta,B,Beta,E-1"],
+        "owner_id,owner_name,owned_id,owned_name,relation_id",
+        "duplicate relation_id, first at",
+        "line 4, column relation_id",
+    ),
 ]
 
 

@@ -183,6 +183,14 @@ def iter_csv_records(
         yield line, dict(zip(columns, values, strict=True))
 
 
+def first_occurrence(seen: dict[str, str], key: str, path: Path, line: int, column: str, what: str) -> None:
+    """Note where ``key`` first appears in a file's rows; a second appearance fails, naming both places."""
+    first = seen.get(key)
+    if first is not None:
+        raise IngestError(path, f"line {line}, column {column}", f"{what}, first at {first}")
+    seen[key] = f"{path}:line {line}"
+
+
 def _valid(y: int, m: int | None = None, d: int | None = None) -> bool:
     if not 1000 <= y <= 2100:
         return False

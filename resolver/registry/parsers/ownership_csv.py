@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from resolver.registry.errors import IngestError
-from resolver.registry.parsers._common import clean, country_code, csv_header, iter_csv_records
+from resolver.registry.parsers._common import clean, country_code, csv_header, first_occurrence, iter_csv_records
 from resolver.registry.records import (
     AIRCRAFT,
     NAME_PRIMARY,
@@ -94,12 +94,7 @@ def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
         for line, row in _rows(path):
             relation = _edge(path, line, row, nodes)
             if relation.relation_id is not None:
-                first = relation_ids.get(relation.relation_id)
-                if first is not None:
-                    raise IngestError(
-                        path, f"line {line}, column relation_id", f"duplicate relation_id, first at {first}"
-                    )
-                relation_ids[relation.relation_id] = f"{path}:line {line}"
+                first_occurrence(relation_ids, relation.relation_id, path, line, "relation_id", "duplicate relation_id")
             result.relations.append(relation)
     for local_id, node in nodes.items():
         if not node.named:

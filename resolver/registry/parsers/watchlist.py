@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from resolver.registry.errors import IngestError
-from resolver.registry.parsers._common import clean, country_code, csv_header, iter_csv_records
+from resolver.registry.parsers._common import clean, country_code, csv_header, first_occurrence, iter_csv_records
 from resolver.registry.records import (
     AIRCRAFT,
     NAME_ALIAS,
@@ -69,12 +69,7 @@ def parse(paths: list[Path], source: str | None = None) -> ParsedSource:
     seen: dict[str, str] = {}
     for path in paths:
         for entity, line in _read(path):
-            first = seen.get(entity.source_id)
-            if first is not None:
-                raise IngestError(
-                    path, f"line {line}, column id", f"duplicate id {entity.source_id!r}, first at {first}"
-                )
-            seen[entity.source_id] = f"{path}:line {line}"
+            first_occurrence(seen, entity.source_id, path, line, "id", f"duplicate id {entity.source_id!r}")
             result.entities.append(entity)
     return result
 
