@@ -1,7 +1,10 @@
 """The audit log of screening decisions: a write-ahead journal folded into DuckDB.
 
 Every decision is appended to a per-process journal of JSON lines and fsync'ed before `append`
-returns (threads share one fsync: group commit), so a crash loses no acknowledged decision. A
+returns (threads share one fsync: group commit), so a crash loses no acknowledged decision. Journals are
+written ahead with zeros (1 MiB at a time) and records overwrite them: an fdatasync that need not also
+commit a new file size costs about a third less (PostgreSQL pre-zeroes its WAL segments for the same
+reason). A journal's records therefore end at its last newline; zeros may follow until it is closed. A
 DuckDB INSERT per request would cost about as much as the request itself, and DuckDB lets only
 one process write a file, while the service may run several worker processes.
 
@@ -44,6 +47,7 @@ _JOURNAL_RE = re.compile(r"^journal-(\d+)-(\d+)\.jsonl$")
 _LOCK_WAIT_FOLD_S = 1.0  # a fold that cannot get the database soon gives up this round: the journal keeps the data
 _LOCK_WAIT_QUERY_S = 15.0  # a reader waits longer: folds hold the database for milliseconds
 _MAX_FOLD_BYTES = 64 << 20  # per journal per transaction, so that a long backlog does not load at once
+_ZEROED_AHEAD = 1 << 20  # journal bytes written ahead as zeros: ~1.3 ms once per ~2,500 decisions
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -206,9 +210,17 @@ class _Tail:
     name: str
     start: int  # offset already folded
     end: int  # offset after the last complete line read
-    size: int  # file size seen (end < size: a torn or still-growing last line)
+    size: int  # file size seen, zeros written ahead included
     records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (offset, record)
     truncated: bool = False  # stopped at _MAX_FOLD_BYTES
+
+
+def _lines_end(data: bytes) -> int:
+    """Where the complete lines of ``data`` end. A record holds no NUL (JSON escapes control characters): the
+    first NUL is where the zeros written ahead begin, or a part of a record still being copied in while an
+    earlier part already shows. A last line without its newline is torn or still being written."""
+    nul = data.find(b"\0")
+    return data.rfind(b"\n", 0, nul if nul >= 0 else len(data)) + 1
 
 
 def _read_tail(path: Path, start: int, max_bytes: int | None = None) -> _Tail:
@@ -216,7 +228,7 @@ def _read_tail(path: Path, start: int, max_bytes: int | None = None) -> _Tail:
         size = os.fstat(fh.fileno()).st_size
         fh.seek(start)
         data = fh.read(max_bytes if max_bytes is not None else -1)
-    cut = data.rfind(b"\n") + 1  # a last line without its newline is torn or still being written
+    cut = _lines_end(data)
     tail = _Tail(path.name, start, start + cut, size, truncated=max_bytes is not None and len(data) == max_bytes)
     pos = start
     for line in data[:cut].splitlines(keepends=True):
@@ -301,6 +313,7 @@ class AuditLog:
         self._fd: int | None = None
         self._journal: Path | None = None
         self._size = 0  # bytes durable in the current journal
+        self._zeroed = 0  # the journal's length, records and the zeros written ahead of them
         self._pid = os.getpid()  # the process that opened the journal
         self._syncs = 0
         self._stop = threading.Event()
@@ -358,10 +371,14 @@ class AuditLog:
             if self._fd is None:
                 self._open_journal()
             assert self._fd is not None
-            view = memoryview(data)
+            end = self._size + len(data)
+            if end > self._zeroed:
+                self._zero_ahead(end)
+            view, at = memoryview(data), self._size
             while view:
-                view = view[os.write(self._fd, view) :]
-            os.fdatasync(self._fd)  # the size is part of what fdatasync makes durable
+                written = os.pwrite(self._fd, view, at)
+                view, at = view[written:], at + written
+            os.fdatasync(self._fd)  # within the zeroed part: data blocks only, no new file size to commit
         except OSError as exc:
             log.error("audit_append_failed", journal=self._journal and self._journal.name, error=str(exc))
             self._abandon_journal()
@@ -375,7 +392,7 @@ class AuditLog:
         name = f"journal-{os.getpid()}-{time.time_ns()}.jsonl"
         # Lock before the name is visible: a folder treats an unlocked journal as its writer's leftovers.
         temp = self.directory / f".{name}.new"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o640)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             os.rename(temp, self.directory / name)
@@ -385,7 +402,7 @@ class AuditLog:
             with contextlib.suppress(OSError):
                 temp.unlink()
             raise
-        self._fd, self._journal, self._size, self._pid = fd, self.directory / name, 0, os.getpid()
+        self._fd, self._journal, self._size, self._zeroed, self._pid = fd, self.directory / name, 0, 0, os.getpid()
         log.info("audit_journal_opened", journal=name)
 
     def _abandon_journal(self) -> None:
@@ -398,8 +415,18 @@ class AuditLog:
             os.fsync(self._fd)
         self._close_journal()
 
+    def _zero_ahead(self, end: int) -> None:
+        """Extend the journal with zeros past ``end`` and make the new length durable."""
+        assert self._fd is not None
+        size = max(end, self._zeroed) + _ZEROED_AHEAD
+        os.pwrite(self._fd, bytes(size - self._zeroed), self._zeroed)
+        os.fsync(self._fd)
+        self._zeroed = size
+
     def _close_journal(self) -> None:
         if self._fd is not None:
+            with contextlib.suppress(OSError):  # zeros left behind are harmless: readers stop at the last line
+                os.ftruncate(self._fd, self._size)
             os.close(self._fd)  # releases the flock: any fold may now delete it once it is folded
             self._fd = None
 
@@ -475,12 +502,16 @@ class AuditLog:
             path = self.directory / tail.name
             if tail.truncated or not _owner_gone(path):
                 continue
-            size = path.stat().st_size
-            if size > tail.size:
+            # The writer is gone, so the file no longer changes: what follows the folded lines is final.
+            with path.open("rb") as fh:
+                fh.seek(tail.end)
+                rest = fh.read()
+            if _lines_end(rest):
                 continue  # its writer appended after it was read, then went: fold it again next round
-            if size > tail.end:
-                # The writer is gone, so these bytes will never become a line: a write torn by a crash.
-                log.warning("audit_journal_torn_tail", journal=tail.name, bytes=size - tail.end)
+            rest = rest.rstrip(b"\0")  # zeros written ahead were never records
+            if rest:
+                # These bytes will never become a line: a write torn by a crash.
+                log.warning("audit_journal_torn_tail", journal=tail.name, bytes=len(rest))
             path.unlink()
             deleted += 1
         return deleted

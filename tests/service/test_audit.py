@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from resolver.service.audit import DB_NAME, AuditLog, Decision, Match, default_audit_dir
+from resolver.service.audit import _ZEROED_AHEAD, DB_NAME, AuditLog, Decision, Match, default_audit_dir
 from resolver.service.audit_cli import app as audit_app
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -231,6 +231,9 @@ def test_a_crash_loses_no_acknowledged_decision(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", CRASHING_WRITER, str(tmp_path), "50"], cwd=root, check=False)
     assert done.returncode == 1
+    (journal,) = journals(tmp_path)
+    data = journal.read_bytes()
+    assert data.count(b"\n") == 50 and data.endswith(b"\0")  # zeros written ahead, left by the crash
     audit = AuditLog(tmp_path)
     expected = sorted(f"crash-{i}" for i in range(50))
     assert sorted(ids(audit.query(limit=1000))) == expected
@@ -254,6 +257,28 @@ def test_a_torn_last_line_is_ignored_and_later_appends_work(tmp_path: Path) -> N
     audit.append(decision("after-2", seconds=101))
     audit.close()
     assert db_ids(tmp_path) == ["after", "after-2", "torn-0", "torn-1"]
+
+
+def test_a_record_is_read_only_once_all_of_it_shows(tmp_path: Path) -> None:
+    """Records overwrite zeros written ahead, so a reader may see the end of a record (with its newline) before
+    its start: it must wait for the whole line, and a closed journal is cut back to its records."""
+    lines = [json.dumps(decision(f"part-{i}", seconds=i).to_record()).encode() + b"\n" for i in range(2)]
+    half = len(lines[1]) // 2
+    journal = tmp_path / "journal-999997-1.jsonl"
+    journal.write_bytes(lines[0] + bytes(half) + lines[1][half:] + bytes(4096))
+    audit = AuditLog(tmp_path)
+    assert ids(audit.query()) == ["part-0"]
+    journal.write_bytes(lines[0] + lines[1] + bytes(4096))  # the rest of the copy arrives
+    assert ids(audit.query()) == ["part-1", "part-0"]
+    assert audit.fold() == 2 and journals(tmp_path) == []
+
+    audit.append(decision("live", seconds=9))
+    assert audit.journal is not None
+    assert audit.journal.stat().st_size > _ZEROED_AHEAD  # one record, and zeros written ahead of the next
+    audit.close(fold=False)
+    assert journals(tmp_path)[0].read_bytes().endswith(b"}\n")  # cut back to its records on close
+    assert AuditLog(tmp_path).fold() == 1
+    assert db_ids(tmp_path) == ["live", "part-0", "part-1"]
 
 
 def test_a_damaged_complete_line_is_skipped_not_blocking(tmp_path: Path) -> None:
