@@ -111,7 +111,7 @@ def latest_rows(data_dir: Path | None = None) -> tuple[list[dict[str, Any]], dic
     with tempfile.TemporaryDirectory(prefix="bench-resolve-") as tmp:
         store = RegistryStore(Path(tmp) / "registry.duckdb")
         store.ingest(parse_all(latest_registry_paths(registries)))
-        return registry_rows(store)
+        return registry_rows(store, index_keys=True)  # as a server reads them (snapshot.load_snapshot)
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -221,7 +221,8 @@ def synthetic_rows(
             parts.append(rng.choice(words[(kind, place)]).title())
         if legal_form:
             parts.append(legal_form.upper())  # prepare_name takes it out again, as from a real name
-        yield model_row(f"synthetic-{n}#0", f"synthetic-{n}", " ".join(parts), kind, dates, countries)
+        name = " ".join(parts)
+        yield model_row(f"synthetic-{n}#0", f"synthetic-{n}", name, kind, dates, countries, index_keys=True)
 
 
 # -- one registry, in a child process ------------------------------------------------------------

@@ -54,7 +54,8 @@ class Matcher:
     def __init__(
         self, rows: Iterable[Mapping[str, Any]], artefact: ModelArtefact, *, block_cap: int = DEFAULT_BLOCK_CAP
     ):
-        """``rows``: model rows, read once (a generator streaming them is best for memory)."""
+        """``rows``: model rows, read once (a generator streaming them is best for memory); rows made with
+        ``index_keys`` (iter_model_rows, model_row) spare the build preparing each name a second time."""
         self.artefact = artefact
         self.block_cap = block_cap
         self.rows = RegistryRows._empty()
@@ -63,8 +64,10 @@ class Matcher:
             # one pass: each row is stored column-wise and its index keys hashed, then dropped
             for i, row in enumerate(rows):
                 self.rows.append(row)
-                # the keys of the name as the row prepared it: with the stated kind, not a guessed one
-                yield i, prepare_name(row["name"], None if row.get("kind_guessed") else row["kind"]).index_keys()
+                found = row.get("index_keys")  # prepared with the row (model_row), or prepared here the same way:
+                if found is None:  # with the stated kind, not a guessed one
+                    found = prepare_name(row["name"], None if row.get("kind_guessed") else row["kind"]).index_keys()
+                yield i, found
 
         index = CandidateIndex.build(keys())
         self.rows.freeze()

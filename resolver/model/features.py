@@ -87,17 +87,19 @@ def model_row(
     identifiers: Iterable[str] = (),
     *,
     features: NameFeatures | None = None,
+    index_keys: bool = False,
 ) -> dict[str, Any]:
     """One model row. ``kind`` None or "unknown" means not stated; countries are codes or names.
 
     ``features``: the name already prepared with `stated_kind(kind)` (the online matcher prepares a query's name
     once, for this row and for its index keys). An unstated kind is guessed from the name (``guessed_kind``);
-    ``kind_guessed`` says so (it is not a model column)."""
+    ``kind_guessed`` says so. With ``index_keys``, the row also holds the name's candidate-index keys
+    (``index_keys``), so that a matcher built from it need not prepare the name again. Neither is a model column."""
     kind = stated_kind(kind)
     f = features if features is not None else prepare_name(name, kind)
     guessed = kind is None and (kind := guessed_kind(f)) is not None
     dates, months, years = date_parts(birth_dates)
-    return {
+    row = {
         "unique_id": unique_id,
         "entity_id": entity_id,
         "name": name,
@@ -122,3 +124,6 @@ def model_row(
         "countries": _list(c for c in (country_code(x) for x in countries) if c),
         "identifiers": _list(i for i in (normalise_identifier(x) for x in identifiers) if i),
     }
+    if index_keys:
+        row["index_keys"] = f.index_keys()
+    return row

@@ -35,11 +35,15 @@ log = structlog.get_logger(__name__)
 
 
 def iter_model_rows(
-    con: duckdb.DuckDBPyConnection, snap: int, exclude: Callable[[list[str]], bool] | None = None
+    con: duckdb.DuckDBPyConnection,
+    snap: int,
+    exclude: Callable[[list[str]], bool] | None = None,
+    *,
+    index_keys: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Model rows for every (entity, name) of snapshot ``snap``, entity by entity: a generator, so a million-name
     registry never has all its rows alive at once. ``exclude(names)`` drops whole entities (e.g. those holding a
-    held-out benchmark name)."""
+    held-out benchmark name); ``index_keys`` adds each name's candidate-index keys (for a Matcher, see model_row)."""
     members = "SELECT version_id FROM snapshot_sources WHERE snapshot_id = $snap"
     detail: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for table, column in (("names", "name"), ("birth_dates", "date"), ("countries", "code"), ("identifiers", "value")):
@@ -64,19 +68,25 @@ def iter_model_rows(
         seen: set[str] = set()
         for i, name in enumerate(names):
             row = model_row(
-                f"{entity_id}#{i}", entity_id, name, kind, d["birth_dates"], d["countries"], d["identifiers"]
-            )
+                f"{entity_id}#{i}", entity_id, name, kind, d["birth_dates"], d["countries"], d["identifiers"],
+                index_keys=index_keys,
+            )  # fmt: skip
             if row["name_norm"] is not None and row["name_norm"] not in seen:
                 seen.add(row["name_norm"])
                 yield row
 
 
 def registry_rows(
-    store: RegistryStore, snapshot: int | None = None, exclude: Callable[[list[str]], bool] | None = None
+    store: RegistryStore,
+    snapshot: int | None = None,
+    exclude: Callable[[list[str]], bool] | None = None,
+    *,
+    index_keys: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Model rows for every (entity, name) of a snapshot, and a description of what was read.
 
-    ``exclude(names)`` drops whole entities (e.g. those holding a held-out benchmark name)."""
+    ``exclude(names)`` drops whole entities (e.g. those holding a held-out benchmark name); ``index_keys`` adds
+    each name's candidate-index keys (see iter_model_rows)."""
     excluded = 0
 
     def counting(names: list[str]) -> bool:
@@ -87,7 +97,7 @@ def registry_rows(
 
     with store.connect(read_only=True) as con:
         snap = store.resolve_snapshot(con, snapshot)
-        out = list(iter_model_rows(con, snap, counting))
+        out = list(iter_model_rows(con, snap, counting, index_keys=index_keys))
         (entities,) = con.execute(
             "SELECT count(*) FROM entities WHERE version_id IN "
             "(SELECT version_id FROM snapshot_sources WHERE snapshot_id = ?)",

@@ -104,7 +104,7 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
             if (date := partial_date(listed)) is not None:
                 entity.listing_date.CopyFrom(date)
             entities[eid] = entity
-        matcher = Matcher(iter_model_rows(con, snap), artefact)
+        matcher = Matcher(iter_model_rows(con, snap, index_keys=True), artefact)
         rules = load_rules()
         graph = graph_of(con, snap, rules)
     created = datetime.fromisoformat(status.created_at or "1970-01-01T00:00:00+00:00")

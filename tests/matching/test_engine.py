@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from resolver.matching.engine import Matcher, Query
 from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
 from resolver.model.artefact import load_artefact
 from resolver.model.features import COLUMNS, model_row
-from resolver.model.train import registry_rows
+from resolver.model.train import iter_model_rows, registry_rows
 from resolver.names import prepare_name
 from resolver.registry.ingest import parse_all
 from resolver.registry.store import RegistryStore
@@ -151,6 +152,25 @@ def _queries(rows: list[dict[str, Any]], n: int, seed: int) -> list[Query]:
             )
         )
     return out
+
+
+def test_rows_carrying_their_index_keys_build_the_same_index(
+    tmp_path: Path, rows: list[dict[str, Any]], matcher: Matcher
+) -> None:
+    """A server's rows bring their index keys (prepared once, with the row); the index must be the one a matcher
+    builds by preparing each name itself."""
+    store = RegistryStore(tmp_path / "registry.duckdb")
+    store.ingest(parse_all([EMBEDDED_REGISTRY]))
+    with store.connect(read_only=True) as con:
+        keyed = list(iter_model_rows(con, store.resolve_snapshot(con, None), index_keys=True))
+    assert len(keyed) == len(rows) and all(r["index_keys"] for r in keyed)
+    assert [{k: v for k, v in r.items() if k != "index_keys"} for r in keyed] == rows
+    for row in keyed[:: max(1, len(keyed) // 500)]:
+        stated = None if row["kind_guessed"] else row["kind"]
+        assert row["index_keys"] == prepare_name(row["name"], stated).index_keys()
+    built = Matcher.from_rows(iter(keyed), load_artefact())
+    for mine, theirs in zip(built.index.arrays, matcher.index.arrays, strict=True):
+        assert np.array_equal(mine, theirs)
 
 
 def test_query_rows_are_model_rows(rows: list[dict[str, Any]], matcher: Matcher) -> None:
