@@ -186,6 +186,24 @@ def slice_tables(results: Sequence[Scored], rows: Sequence[Row]) -> str:
     return "\n".join(out).rstrip()
 
 
+def script_pair_table(results: Sequence[Scored], rows: Sequence[Row], point: str) -> str:
+    """Recall on the test positives whose two names are in different scripts, by (unordered) pair of scripts: the
+    resolver at its shipped threshold, every scorer at the ``point`` operating point."""
+    labels = labels_of(rows)
+    pairs = np.array([" / ".join(sorted((r["script_a"], r["script_b"]))) for r in rows])
+    cross = labels & np.fromiter((r["script_a"] != r["script_b"] for r in rows), dtype=bool, count=len(rows))
+    columns = [(f"{s.name} shipped", s.decisions["test"]) for s in results if s.decisions]
+    columns += [(f"{s.name} {point}", s.scores["test"] >= s.threshold(point)) for s in results if point in s.thresholds]
+    out = ["| scripts | positives | " + " | ".join(c for c, _ in columns) + " |", "|---|---|" + "---|" * len(columns)]
+    found = sorted(set(pairs[cross].tolist()), key=lambda k: (-int((cross & (pairs == k)).sum()), k))
+    for key in [*found, "all"]:
+        mask = cross & (pairs == key) if key != "all" else cross
+        n = int(mask.sum())
+        cells = [f"{int((hit & mask).sum()) / n:.3f} ({int((hit & mask).sum()):,})" for _, hit in columns]
+        out.append(f"| {key if key != 'all' else '**all cross-script**'} | {n:,} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def cross_script_table(results: Sequence[Scored], data_dir: Path, point: str) -> str:
     """Each query/expected pair of cross_script_pairs.csv, scored by every scorer (yes = at or over `point`)."""
     with (data_dir / CROSS_SCRIPT_FILE).open(newline="", encoding="utf-8") as fh:
@@ -378,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "### Test ROC AUC by slice (threshold-free; 0.5 = chance, – = a slice without non-matches)\n\n"
             + auc_table(results, rows["test"]),
             "### Test split by slice\n\n" + slice_tables(results, rows["test"]),
+            "### Cross-script recall by pair of scripts (test positives; recall (hits))\n\n"
+            + script_pair_table(results, rows["test"], budget),
             "### Name-content ceiling of the test positives\n\n" + ceiling_text,
             "### Resolver thresholds: alias recall against false alarms\n\n"
             "The resolver's test-split scores and its population screen (held-out half of the synthetic "
