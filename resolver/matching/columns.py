@@ -226,6 +226,11 @@ class TokenColumn(Sequence[Any]):
             return [self.get(j) for j in range(*i.indices(len(self)))]
         return self.get(int(i))
 
+    def vocabulary_of(self, token_ids: NDArray[np.int32]) -> list[str]:
+        """The tokens of ``token_ids``."""
+        tokens = self._tokens
+        return [tokens[t] for t in token_ids.tolist()]
+
     def token_id(self, token: str) -> int:
         return self._vocabulary.get(token, -1)
 

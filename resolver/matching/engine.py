@@ -19,7 +19,15 @@ from numpy.typing import NDArray
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from resolver.matching.columns import Frequencies, RegistryRows, StringColumn, TokenColumn, _hash, _jw_bound
+from resolver.matching.columns import (
+    CodedColumn,
+    Frequencies,
+    RegistryRows,
+    StringColumn,
+    TokenColumn,
+    _hash,
+    _jw_bound,
+)
 from resolver.matching.index import CandidateIndex
 from resolver.matching.query import Query
 from resolver.matching.scorer import CompiledModel, Evidence, Plan, probability, tf_columns, tf_table
@@ -132,6 +140,12 @@ class Matcher:
             if kind in ("overlap", "subset") and qrow[column] is not None:
                 rest = np.flatnonzero(~keep)
                 keep[rest] = self._shared_keep(column, qrow[column], floor, ids[rest], subset=kind == "subset")
+        for kind, column, floor in floors:  # the dearest floor last, on what no other floor kept
+            if kind in ("aligned", "aligned-xs") and qrow[column] is not None:
+                rest = np.flatnonzero(~keep)
+                script = qrow["name_script"] if kind == "aligned-xs" else None
+                if kind == "aligned" or script is not None:
+                    keep[rest] = self._aligned_keep(column, qrow[column], floor, ids[rest], other_script_than=script)
         kept: list[int] = ids[keep].tolist()
         return kept
 
@@ -155,6 +169,46 @@ class Matcher:
             if theirs is not None:
                 shared_n = len(wanted.intersection(theirs))
                 keep[j] = shared_n >= floor and (not subset or shared_n == min(len(wanted), len(theirs)))
+        return keep
+
+    def _aligned_keep(
+        self, column: str, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, other_script_than: str | None
+    ) -> NDArray[np.bool_]:
+        """Candidates whose word list ``column`` aligns with ``mine`` as aligned_words_sql's first half says: the
+        words of the shorter list (the candidate's on equal lengths, as scorer._aligned), each with its best
+        Jaro-Winkler match in the other, average ``floor`` or more. With ``other_script_than``, only candidates
+        whose name is in another stated script. Necessary for the level, not sufficient (the one-to-one half and
+        the minimum of words are left to the scorer); a small slack keeps sums in another order."""
+        keep = np.zeros(ids.size, dtype=bool)
+        values = self.rows.columns[column]
+        if not isinstance(values, TokenColumn) or not mine or not ids.size:
+            return keep
+        maybe = np.flatnonzero(~values.null[ids])
+        if other_script_than is not None:
+            scripts = cast(CodedColumn, self.rows.columns["name_script"])
+            codes = scripts.codes[ids[maybe]]
+            mine_code = scripts.values.index(other_script_than) if other_script_than in scripts.values else -1
+            maybe = maybe[(codes >= 0) & (codes != mine_code)]
+        rows = ids[maybe]
+        starts = values.offsets[rows]
+        sizes = values.offsets[rows + 1] - starts
+        sized = sizes > 0
+        maybe, rows, starts, sizes = maybe[sized], rows[sized], starts[sized], sizes[sized]
+        if not rows.size:
+            return keep
+        ends = np.cumsum(sizes)
+        firsts = ends - sizes  # where each row's words begin in the flat list
+        flat = values.ids.take(np.arange(int(ends[-1])) + np.repeat(starts - firsts, sizes))
+        distinct, at = np.unique(flat, return_inverse=True)
+        words = values.vocabulary_of(distinct)
+        scores = process.cdist(list(mine), words, scorer=JaroWinkler.similarity, dtype=np.float64)[:, at]
+        n = len(mine)
+        # the candidate's list is the shorter: its words' best matches among mine, averaged
+        theirs = np.add.reduceat(scores.max(axis=0), firsts) / sizes
+        # mine is the shorter: my words' best matches among the candidate's, averaged
+        ours = np.maximum.reduceat(scores, firsts, axis=1).mean(axis=0)
+        mean = np.where(sizes <= n, theirs, ours)
+        keep[maybe] = mean >= floor - 1e-9
         return keep
 
     def _jw_keep(self, column: str, value: str | None, floor: float, ids: NDArray[np.int32]) -> NDArray[np.bool_]:

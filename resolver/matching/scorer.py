@@ -109,6 +109,19 @@ def _scripts_differ(rest: Test) -> Test:
     return test
 
 
+# aligned_words_sql: the words of the shorter list, each with its best match in the other, mean JW >= t, one to one
+_ALIGNED = re.compile(
+    rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND "
+    rf"list_avg\(list_transform\({_SHORT.format(a=_L, b=_R)}, "
+    rf"lambda x: list_max\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
+    rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\) >= (?P<t>[0-9.]+) AND "
+    rf"ARRAY_LENGTH\(list_distinct\(list_transform\({_SHORT.format(a=_L, b=_R)}, "
+    rf"lambda x: list_position\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
+    rf"lambda y: jaro_winkler_similarity\(x, y\)\), list_max\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
+    rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\)\)\) = "
+    rf"LEAST\(ARRAY_LENGTH\({_L}\), ARRAY_LENGTH\({_R}\)\)$"
+)
+
 # "<names in different scripts> AND <another condition>" (DuckDB: NULL <> x is NULL, so both must be stated)
 _SCRIPTS_DIFFER = re.compile(r'^"name_script_l" <> "name_script_r" AND (?P<rest>.+)$')
 
@@ -131,20 +144,7 @@ _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
         ),
         lambda m: _subset(m["col"], int(m["n"])),
     ),
-    (
-        re.compile(
-            rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND "
-            rf"list_avg\(list_transform\({_SHORT.format(a=_L, b=_R)}, "
-            rf"lambda x: list_max\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
-            rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\) >= (?P<t>[0-9.]+) AND "
-            rf"ARRAY_LENGTH\(list_distinct\(list_transform\({_SHORT.format(a=_L, b=_R)}, "
-            rf"lambda x: list_position\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
-            rf"lambda y: jaro_winkler_similarity\(x, y\)\), list_max\(list_transform\({_SHORT.format(a=_R, b=_L)}, "
-            rf"lambda y: jaro_winkler_similarity\(x, y\)\)\)\)\)\)\) = "
-            rf"LEAST\(ARRAY_LENGTH\({_L}\), ARRAY_LENGTH\({_R}\)\)$"
-        ),
-        lambda m: _aligned(m["col"], int(m["n"]), float(m["t"])),
-    ),
+    (_ALIGNED, lambda m: _aligned(m["col"], int(m["n"]), float(m["t"]))),
     (re.compile(r"^ELSE$"), lambda m: _else),
 ]
 
@@ -158,7 +158,9 @@ _JW = re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$")
 
 # A floor: ("jw", column, s) — the level holds only if Jaro-Winkler(column) >= s (exact match: 1.0);
 # ("overlap", column, n) — only if the two lists share at least n items; ("subset", column, n) — only if
-# the shorter list has n items or more and every one of them is in the other.
+# the shorter list has n items or more and every one of them is in the other; ("aligned", column, t) — only if
+# the words of the shorter list, each with its best Jaro-Winkler match in the other, average t or more (the
+# first half of aligned_words_sql); "aligned-xs" the same, and only for names in two stated scripts.
 Floor = tuple[str, str, float]
 _SUBSET = re.compile(
     rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND ARRAY_LENGTH\(ARRAY_INTERSECT"
@@ -170,7 +172,10 @@ def similarity_floor(sql: str) -> Floor | None:
     """A cheap necessary condition for a level, or None when there is none."""
     condition = " ".join(sql.split())
     if match := _SCRIPTS_DIFFER.match(condition):
-        return similarity_floor(match["rest"])  # the rest's floor is necessary for the whole
+        floor = similarity_floor(match["rest"])  # the rest's floor is necessary for the whole
+        if floor is not None and floor[0] == "aligned":
+            return "aligned-xs", floor[1], floor[2]  # here the scripts narrow the candidates a lot
+        return floor
     if match := _EXACT.match(condition):
         return "jw", match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
     if match := _JW.match(condition):
@@ -179,6 +184,8 @@ def similarity_floor(sql: str) -> Floor | None:
         return "subset", match["col"], float(match["n"])
     if match := _OVERLAP.match(condition):
         return "overlap", match["col"], float(match["n"])
+    if match := _ALIGNED.match(condition):
+        return "aligned", match["col"], float(match["t"])
     return None
 
 

@@ -13,7 +13,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from resolver.matching.columns import StringColumn, _jw_bound
 from resolver.matching.engine import Matcher, Query
-from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
+from resolver.matching.scorer import CompiledModel, _aligned, tf_columns, tf_table
 from resolver.model.artefact import load_artefact
 from resolver.model.features import COLUMNS, model_row
 from resolver.model.train import iter_model_rows, registry_rows
@@ -272,3 +272,34 @@ def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher,
                 checked += 1
             kept_any += int(kept.sum())
     assert checked > 10_000 and kept_any > 20  # real rows, and the floors keep some of them
+
+
+@pytest.mark.parametrize("column", ["name_tokens", "name_folded_tokens"])
+def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matcher, column: str) -> None:
+    """The prefilter's "aligned" floor against the aligned-words level itself (scorer._aligned, the SQL's
+    translation) on every registry row: every row the level holds for is kept; with "aligned-xs", only rows
+    whose name is in another stated script."""
+    aligned = _aligned(column, 2, 0.82)
+    ids = np.arange(len(matcher.rows), dtype=np.int32)
+    scripts = matcher.rows.columns["name_script"]
+    holds_any = 0
+    for name in (
+        "Oleg Vladimirovich Deripaska",
+        "Олег Владимирович Дерипаска",
+        "Banco Nacional de Cuba",
+        "Ali Mohamed",
+    ):
+        qrow = matcher._query_rows(Query(name, None))[0]
+        kept = matcher._aligned_keep(column, qrow[column], 0.82, ids, other_script_than=None)
+        kept_xs = matcher._aligned_keep(column, qrow[column], 0.82, ids, other_script_than=qrow["name_script"])
+        for i in range(len(matcher.rows)):
+            row = matcher.rows.row(i)
+            if aligned(qrow, row):
+                holds_any += 1
+                assert kept[i], (name, row["name"])
+                if scripts[i] is not None and scripts[i] != qrow["name_script"]:
+                    assert kept_xs[i], (name, row["name"])
+            if kept_xs[i]:
+                assert scripts[i] is not None and scripts[i] != qrow["name_script"]
+        assert kept.sum() < len(ids) / 20  # a floor that keeps little, not everything
+    assert holds_any > 20
