@@ -33,6 +33,7 @@ SUBSET_SQL = (
 # the consonant skeleton of every word the same: "محمد شفیق محمدی" / "MOHAMMADI MOHAMMAD SHAFIQ". Within one
 # script a same skeleton says less ("Mohammed Ali" / "Mahmoud Ala"), and that case keeps the lower level.
 CROSS_SCRIPT_SKELETON_SQL = '"name_script_l" <> "name_script_r" AND "name_skeleton_full_l" = "name_skeleton_full_r"'
+_SCRIPTS_DIFFER_SQL = '"name_script_l" <> "name_script_r" AND '
 
 
 def aligned_words_sql(threshold: float, column: str = "name_tokens") -> str:
@@ -58,6 +59,12 @@ def aligned_words_sql(threshold: float, column: str = "name_tokens") -> str:
 
 
 ALIGNED_HIGH, ALIGNED_LOW = 0.90, 0.82
+# Names in different scripts (Latin, Cyrillic, Arabic) whose words align one to one once romanised: the folded
+# words ("Jurij Chadzjimuratovitj" / "Юрый Хаджымуратавіч"), or their consonant skeletons (Arabic script writes
+# few vowels: "محمد عبدالكريم" / "Mohammad Abdulkarim"). Within one script the same alignment says less (two
+# spellings of one script are seldom that far apart), and those pairs keep the lower levels.
+CROSS_SCRIPT_ALIGNED = 0.90
+CROSS_SCRIPT_FOLDED_SQL = _SCRIPTS_DIFFER_SQL + aligned_words_sql(CROSS_SCRIPT_ALIGNED, "name_folded_tokens")
 
 # Share of true hits whose declared name is, once normalised, one of the listed names (assumed).
 # Alias pairs cannot teach this: two aliases of one listing are almost never identical, while a
@@ -97,6 +104,10 @@ def name_comparison() -> cl.CustomComparison:
             cll.JaroWinklerLevel("name_sorted", JW_HIGH),
             cll.JaroWinklerLevel("name_folded", JW_HIGH).configure(
                 label_for_charts=f"Romanisations agree once folded, JW >= {JW_HIGH}"
+            ),
+            cll.CustomLevel(
+                CROSS_SCRIPT_FOLDED_SQL,
+                label_for_charts=f"Scripts differ, folded words align, mean JW >= {CROSS_SCRIPT_ALIGNED}",
             ),
             cll.CustomLevel(SUBSET_SQL, label_for_charts="All words of the shorter name (2 or more) in the other"),
             cll.ExactMatchLevel("name_phonetic").configure(label_for_charts="Same sound (Metaphone)"),

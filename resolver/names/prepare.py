@@ -98,10 +98,16 @@ _DOUBLES = re.compile(r"(.)\1+")
 _DIGRAPHS = (("kh", "h"), ("sh", "s"), ("ch", "c"), ("dh", "d"), ("th", "t"), ("gh", "g"), ("q", "k"))
 
 
+# A word-final h that is not the end of a digraph ("kh", "sh"): the romanisations of Arabic and Persian write the
+# ta marbuta and a final heh or hah with it or without it ("Hilweh" / "HILWA" / حلوة, "Allah" / الله, "Salih" / صالح).
+_FINAL_H = re.compile(r"(?<![kscdtgz])h$")
+
+
 @lru_cache(maxsize=100_000)
 def _skeleton(token: str) -> str:
     """The consonants of a token: Arabic and Persian script write few vowels, so "mhsn" (from محسن)
-    and "mohsen" agree only once the vowels are gone."""
+    and "mohsen" agree only once the vowels are gone; a final h counts for nothing (see _FINAL_H)."""
+    token = _FINAL_H.sub("", token)
     for digraph, letter in _DIGRAPHS:
         token = token.replace(digraph, letter)
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", token))
@@ -135,6 +141,26 @@ def fold(token: str) -> str:
 @lru_cache(maxsize=100_000)
 def _metaphone(token: str) -> str:
     return metaphone(token) if token.isalpha() and len(token) > 1 else ""
+
+
+# "Abd" joined to the article and the next word ("ABDULKARIM", "Abdelaziz", عبدالكريم): the lists write it joined
+# or apart ("Abd al-Karim", "ABDUL KARIM", عبد الكريم). Joined, it is split: "abd" and the word. Abdullah
+# ("abdullah", "abdallh") is one word everywhere and stays one. "Abdul" alone is "abd" and the article.
+_ABD_JOINED = re.compile(r"^abd(?:[aeiu]|ou)l(?=[a-z]{3,}$)")
+_ABD_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdoul", "abdol"})
+_ALLAH = re.compile(r"^abd[aeiou]*l+a?h$")
+
+
+def _split_joined(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        if word.startswith("abd") and _ABD_JOINED.match(word) and not _ALLAH.match(word):
+            out.extend(("abd", _ABD_JOINED.sub("", word)))
+        elif word in _ABD_ARTICLE:
+            out.append("abd")
+        else:
+            out.append(word)
+    return out
 
 
 def _legal_form(text: str, kind: str | None) -> tuple[str, str | None]:
@@ -183,8 +209,11 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     tokens = tuple(t for t in distinct if not is_stopword(t)) or tuple(distinct)
     keys = sorted(k for k in (_metaphone(t) for t in tokens) if k)
     # three consonants or more: shorter skeletons ("ng" from "ying") match unrelated romanised syllables
-    skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in tokens if t.isalpha()) if len(k) >= 3))
-    every = sorted((_skeleton(t) or t[:1]) if t.isalpha() else t for t in tokens)
+    # "abd" split from its word for the skeletons only (see _split_joined): as words, "abd karim" would make
+    # every "Abd ..." name a two-word subset of others
+    parts = list(dict.fromkeys(_split_joined(list(tokens))))
+    skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in parts if t.isalpha()) if len(k) >= 3))
+    every = sorted((_skeleton(t) or t[:1]) if t.isalpha() else t for t in parts)
     return NameFeatures(
         norm=" ".join(words),
         sorted=" ".join(sorted(words)),

@@ -10,6 +10,7 @@ import pytest
 
 from resolver.matching.scorer import CompiledModel, UnsupportedModelError
 from resolver.model.artefact import DEFAULT_MODEL_DIR, ModelError, load_artefact, write_artefact
+from resolver.model.features import model_row
 from resolver.model.threshold import best_f1_threshold, threshold_at_fpr
 from resolver.model.train import registry_rows, train
 from resolver.registry.ingest import parse_all
@@ -84,3 +85,21 @@ def test_thresholds() -> None:
     assert fpr == pytest.approx(1 / 3) and recall == 1.0 and 0.5 < cut < 1.0  # one false alarm allowed: 8.0
     with pytest.raises(ValueError):
         threshold_at_fpr([1.0], [True], 0.1)
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [
+        ("Юрый Хаджымуратавіч КАРАЕЎ", "Jurij Chadzjimuratovitj KARAJEV"),  # EU Swedish-style romanisation
+        ("ГОЛУБ Игорь Владимирович", "HOLUB Igor Vladimirovich"),  # Ukrainian h for the Russian г
+    ],
+)
+def test_names_in_two_scripts_whose_folded_words_align_reach_the_cross_script_level(cyrillic: str, latin: str) -> None:
+    artefact = load_artefact()
+    scorer = CompiledModel(artefact.model, artefact.term_frequencies)
+    left, right = model_row("1", None, cyrillic, "person"), model_row("2", None, latin, "person")
+    _, evidence = scorer.explain(left, right)
+    assert evidence[0].level.startswith("Scripts differ, folded words align")
+    # within one script the same words fall to a lower level
+    _, same_script = scorer.explain(model_row("3", None, "Golub Igor Vladimirovich", "person"), right)
+    assert not same_script[0].level.startswith("Scripts differ")

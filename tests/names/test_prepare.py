@@ -135,3 +135,42 @@ def test_cross_script_skeletons_and_main_script() -> None:
     assert prepare_name("Sina Fatemeh Mohammadi").skeleton_full != prepare_name("Fatemeh Mohammadi").skeleton_full
     assert prepare_name("Putin").skeleton_full is None  # one word says too little
     assert prepare_name("Владимир Путин").script == "cyrillic"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("سعيد باهاجى", "sayd bahaja"),  # the ʿayn is a vowel, not a word break ("s yd"); ى is an a
+        ("صالح الراشد", "salh al rashd"),  # the article split from its word, as "Saleh AL-RASHED" writes it
+        ("خالد العمدوني", "khald al amdwny"),  # article first: an ʿayn after it does not make another article
+        ("عبد الله", "abd allh"),  # Allah keeps its l
+        ("احمد الجاروشة", "ahmd al jarwshah"),  # ta marbuta: -ah ("AL-JAROUCHAH"), not -t
+        ("محمد مسعود اظہر علوی", "mhmd msawd azhr alwy"),  # Urdu heh goal (ہ) is an h, not a word break
+        ("رودي سليــوة", "rwdy slywah"),  # tatweel (ـ) is drawing, not a letter
+    ],
+)
+def test_arabic_script_romanises_as_the_lists_write_it(name: str, expected: str) -> None:
+    assert prepare_name(name, "person").norm == expected
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin"),
+    [
+        ("عدنان عبود حلوة", "Adnan Aboud HILWEH"),  # final -eh / ة
+        ("صالح الراشد", "Saleh AL-RASHED"),  # joined article; final h of صالح / Saleh
+        ("عبدالرحمان زاهد", "ABDUL RAHMAN ZAHED"),  # Abd joined to the article and the word
+        ("ساره محمد مخلوف", "Sara Mohammed MAKHLOUF"),  # final heh written in one, not the other
+    ],
+)
+def test_arabic_and_latin_spellings_of_one_listing_share_every_skeleton(arabic: str, latin: str) -> None:
+    a, b = prepare_name(arabic, "person"), prepare_name(latin, "person")
+    assert a.skeleton_full is not None
+    assert a.skeleton_full == b.skeleton_full
+
+
+def test_abd_is_split_for_the_skeletons_only() -> None:
+    joined, apart = prepare_name("ABDULKARIM Hassan", "person"), prepare_name("Abd al-Karim Hassan", "person")
+    assert joined.skeleton_full == apart.skeleton_full == "bd hsn krm"
+    assert joined.tokens == ("abdulkarim", "hassan")  # the words stay as written: no two-word subset of "abd ..."
+    # Abdullah is one word in every script
+    assert prepare_name("عبدالله حسن").skeleton_full == prepare_name("Abdullah Hassan").skeleton_full == "bdl hsn"
