@@ -34,6 +34,9 @@ SUBSET_SQL = (
 # script a same skeleton says less ("Mohammed Ali" / "Mahmoud Ala"), and that case keeps the lower level.
 CROSS_SCRIPT_SKELETON_SQL = '"name_script_l" <> "name_script_r" AND "name_skeleton_full_l" = "name_skeleton_full_r"'
 _SCRIPTS_DIFFER_SQL = '"name_script_l" <> "name_script_r" AND '
+# The same with the East Slavic skeletons (prepare._slavic_skeleton): a Belarusian or Ukrainian spelling against a
+# Russian-form romanisation ("Ігар Пятровіч СЕРГЯЕНКА" / "Igor Petrovich SERGEENKO"). Not for Arabic script.
+CROSS_SCRIPT_SLAVIC_SQL = _SCRIPTS_DIFFER_SQL + '"name_slavic_full_l" = "name_slavic_full_r"'
 
 
 def aligned_words_sql(threshold: float, column: str = "name_tokens") -> str:
@@ -99,6 +102,9 @@ def name_comparison() -> cl.CustomComparison:
             # above every level it outweighs: name weights are kept in level order (training.py)
             cll.CustomLevel(
                 CROSS_SCRIPT_SKELETON_SQL, label_for_charts="Scripts differ, same consonant skeleton of every word"
+            ),
+            cll.CustomLevel(
+                CROSS_SCRIPT_SLAVIC_SQL, label_for_charts="Scripts differ, same East Slavic skeleton of every word"
             ),
             cll.ExactMatchLevel("name_sorted").configure(label_for_charts="Same words, any order"),
             cll.JaroWinklerLevel("name_sorted", JW_HIGH),

@@ -44,6 +44,9 @@ class NameFeatures:
     # and Persian script write few vowels, so "محمد شفیق" and "Mohammad Shafiq" agree only here; two words or more
     skeleton_full: str | None = None
     script: str | None = None  # the main script of the raw name's letters: "latin", "cyrillic", "arabic", ...
+    # the East Slavic skeletons of every word (see _slavic_skeleton), sorted; None for an Arabic-script name, whose
+    # h and g are letters of their own; two words or more
+    slavic_full: str | None = None
 
     def blocking_tokens(self) -> list[str]:
         """Tokens that may open a block: long enough and not generic business words."""
@@ -84,6 +87,8 @@ class NameFeatures:
                 keys.append("k:" + skeleton)
         if self.skeleton_full:
             keys.append("K:" + self.skeleton_full)  # the cross-script skeleton level's own block
+        if self.slavic_full:
+            keys.append("V:" + self.slavic_full)  # the cross-script East Slavic level's own block
         if self.norm and " " in self.norm:
             keys.append("j:" + self.norm.replace(" ", ""))  # "AERO CONTINENTE" / "AEROCONTINENTE"
         return list(dict.fromkeys(keys))
@@ -111,6 +116,20 @@ def _skeleton(token: str) -> str:
     for digraph, letter in _DIGRAPHS:
         token = token.replace(digraph, letter)
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", token))
+
+
+# Belarusian and Ukrainian spellings of a name against its Russian form, and their romanisations: г is h in
+# one and g in the other ("Siarhei" / "Sergei", "Ihar" / "Igor"), ў after a vowel is u where Russian has в
+# ("VOLKAU" / "VOLKOV", "Ivanauna" / "Ivanovna"), дз and ц (written dz, ts) stand for a Russian д and т
+# ("Dzmitry" / "Dmitry", "Valyantsina" / "Valentina"), and the unstressed vowels differ ("Pjatrovitj" /
+# "Petrovich"): the consonant skeleton of the folded word, with those letters made one.
+_SLAVIC_W = re.compile(r"(?<=[aeo])u(?=[^aeiou]|$)")
+
+
+@lru_cache(maxsize=100_000)
+def _slavic_skeleton(token: str) -> str:
+    folded = fold(token.replace("ts", "t").replace("dz", "d"))
+    return _skeleton(_SLAVIC_W.sub("v", folded).replace("h", "g"))
 
 
 # Spellings that different romanisations of one name use for one sound: the EU's Swedish-style
@@ -214,6 +233,8 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     parts = list(dict.fromkeys(_split_joined(list(tokens))))
     skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in parts if t.isalpha()) if len(k) >= 3))
     every = sorted((_skeleton(t) or t[:1]) if t.isalpha() else t for t in parts)
+    script = main_script(raw)
+    slavic = sorted((_slavic_skeleton(t) or t[:1]) if t.isalpha() else t for t in tokens)
     return NameFeatures(
         norm=" ".join(words),
         sorted=" ".join(sorted(words)),
@@ -223,5 +244,6 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
         skeleton=skeleton,
         folded=" ".join(sorted(fold(w) for w in words)),
         skeleton_full=" ".join(every) if len(every) >= 2 else None,
-        script=main_script(raw),
+        script=script,
+        slavic_full=" ".join(slavic) if len(slavic) >= 2 and script != "arabic" else None,
     )

@@ -174,3 +174,25 @@ def test_abd_is_split_for_the_skeletons_only() -> None:
     assert joined.tokens == ("abdulkarim", "hassan")  # the words stay as written: no two-word subset of "abd ..."
     # Abdullah is one word in every script
     assert prepare_name("عبدالله حسن").skeleton_full == prepare_name("Abdullah Hassan").skeleton_full == "bdl hsn"
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [
+        ("Ігар Пятровіч СЕРГЯЕНКА", "Igor Petrovitj SERGEJENKO"),  # г / g, я / e, EU's -itj
+        ("ВОЛКАЎ Аляксей Аляксандравіч", "VOLKOV Alexey Aleksandrovich"),  # ў / v
+        ("Аляксандр Дзмітрыевіч АГАФОНАЎ", "Aleksandr Dmitrijevitj AGAFONOV"),  # дз / d
+        ("Сергей Леонидович КАЛИННИК", "KALINNIK Siarhei Leanidavich"),  # Belarusian romanisation of a Russian name
+    ],
+)
+def test_belarusian_and_russian_forms_share_the_east_slavic_skeletons(cyrillic: str, latin: str) -> None:
+    a, b = prepare_name(cyrillic, "person"), prepare_name(latin, "person")
+    assert a.slavic_full is not None
+    assert a.slavic_full == b.slavic_full
+    assert "V:" + a.slavic_full in b.index_keys()
+
+
+def test_arabic_script_names_have_no_east_slavic_skeleton() -> None:
+    # h and g are letters of their own in Arabic: "غسان" (Ghassan) must not meet "Hassan" at the East Slavic level
+    assert prepare_name("غسان جودة إسماعيل", "person").slavic_full is None
+    assert prepare_name("Ghassan Jaoudat ISMAIL", "person").slavic_full is not None  # a Latin name has one
