@@ -99,8 +99,11 @@ EMPTY = NameFeatures(None, None, (), None, None, ())
 
 _VOWELS = re.compile(r"[aeiouyw]")
 _DOUBLES = re.compile(r"(.)\1+")
-# Latin digraphs that romanise one Arabic/Persian letter; the abjad transliteration writes one letter.
-_DIGRAPHS = (("kh", "h"), ("sh", "s"), ("ch", "c"), ("dh", "d"), ("th", "t"), ("gh", "g"), ("q", "k"))
+# Latin digraphs that romanise one Arabic/Persian letter; the abjad transliteration writes one letter. The French
+# romanisation writes ش as "ch" ("CHAOUI" / شاوي, "Ansar al-Charia" / الشريعة): ch is the s of sh. Replaced in one
+# pass, so that "skhny" (سخني) is s-kh-n-y, not sh-n-y.
+_DIGRAPHS = {"kh": "h", "sh": "s", "ch": "s", "dh": "d", "th": "t", "gh": "g", "q": "k"}
+_DIGRAPH = re.compile("|".join(_DIGRAPHS))
 
 
 # A word-final h that is not the end of a digraph ("kh", "sh"): the romanisations of Arabic and Persian write the
@@ -113,8 +116,7 @@ def _skeleton(token: str) -> str:
     """The consonants of a token: Arabic and Persian script write few vowels, so "mhsn" (from محسن)
     and "mohsen" agree only once the vowels are gone; a final h counts for nothing (see _FINAL_H)."""
     token = _FINAL_H.sub("", token)
-    for digraph, letter in _DIGRAPHS:
-        token = token.replace(digraph, letter)
+    token = _DIGRAPH.sub(lambda m: _DIGRAPHS[m[0]], token)
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", token))
 
 
@@ -165,15 +167,15 @@ def _metaphone(token: str) -> str:
 # "Abd" joined to the article and the next word ("ABDULKARIM", "Abdelaziz", عبدالكريم): the lists write it joined
 # or apart ("Abd al-Karim", "ABDUL KARIM", عبد الكريم). Joined, it is split: "abd" and the word. Abdullah
 # ("abdullah", "abdallh") is one word everywhere and stays one. "Abdul" alone is "abd" and the article.
-_ABD_JOINED = re.compile(r"^abd(?:[aeiu]|ou)l(?=[a-z]{3,}$)")
-_ABD_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdoul", "abdol"})
-_ALLAH = re.compile(r"^abd[aeiou]*l+a?h$")
+_ABD_JOINED = re.compile(r"^a?bd(?:[aeiu]|ou)l(?=[a-z]{3,}$)")  # "bd": عبد romanised without its ʿayn
+_ABD_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdoul", "abdol", "abd", "bd"})
+_ALLAH = re.compile(r"^a?bd[aeiou]*l+a?h$")
 
 
 def _split_joined(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
-        if word.startswith("abd") and _ABD_JOINED.match(word) and not _ALLAH.match(word):
+        if _ABD_JOINED.match(word) and not _ALLAH.match(word):
             out.extend(("abd", _ABD_JOINED.sub("", word)))
         elif word in _ABD_ARTICLE:
             out.append("abd")
