@@ -21,7 +21,15 @@ _CODED = ("kind", "name_script", "legal_form", "dob_dates", "dob_months", "dob_y
 # Lists of name tokens: CSR over a token vocabulary, so that overlaps can be counted with numpy.
 _TOKENS = ("name_tokens", "name_folded_tokens", "name_skeleton_tokens")
 # String columns the prefilter compares for equality (and tf tables look up): a hash per row.
-_HASHED = ("name_norm", "name_sorted", "name_folded", "name_phonetic", "name_skeleton", "name_skeleton_full")
+_HASHED = (
+    "name_norm",
+    "name_sorted",
+    "name_folded",
+    "name_phonetic",
+    "name_skeleton",
+    "name_skeleton_full",
+    "name_slavic_full",
+)
 # Jaro-Winkler floors below 1 are first checked against a bound from character counts (see _jw_bound).
 _HISTOGRAMMED = ("name_sorted", "name_folded")
 

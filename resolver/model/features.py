@@ -17,7 +17,8 @@ from resolver.registry.parsers._common import country_code
 # The columns every model row has, in order.
 COLUMNS = (
     "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_folded", "name_tokens", "name_folded_tokens",
-    "name_phonetic", "name_skeleton", "name_skeleton_tokens", "name_skeleton_full", "name_script", "legal_form",
+    "name_phonetic", "name_skeleton", "name_skeleton_tokens", "name_skeleton_full", "name_slavic_full", "name_script",
+    "legal_form",
     "kind", "dob_dates", "dob_months", "dob_years", "countries", "identifiers",
 )  # fmt: skip
 
@@ -114,6 +115,7 @@ def model_row(
         "name_skeleton": " ".join(sorted(f.skeleton)) if len(f.skeleton) >= 2 else None,
         "name_skeleton_tokens": _list(f.skeleton),
         "name_skeleton_full": f.skeleton_full,
+        "name_slavic_full": f.slavic_full,
         "name_script": f.script if f.script in SKELETON_SCRIPTS and f.norm is not None else None,
         "legal_form": f.legal_form,
         "kind": kind,

@@ -163,7 +163,7 @@ def train(rows: list[dict[str, Any]], *, entities: int, u_max_pairs: float = 5e6
     # Splink stamps a random id on each linker; left in, the same training would never give the same
     # artefact bytes (and version). It is not a parameter of the model.
     model.pop("linker_uid", None)
-    return monotone_name_weights(with_exact_copies(declare_m(unseen_u(model, u_max_pairs))))
+    return monotone_name_weights(with_exact_copies(declare_m(unseen_m(unseen_u(model, u_max_pairs), len(pairs)))))
 
 
 def unseen_u(model: dict[str, Any], sampled_pairs: float) -> dict[str, Any]:
@@ -175,6 +175,20 @@ def unseen_u(model: dict[str, Any], sampled_pairs: float) -> dict[str, Any]:
             if not level.get("is_null_level") and level.get("u_probability") is None:
                 level["u_probability"] = 1.0 / sampled_pairs
                 log.warning("no random pair reached a level", level=level.get("label_for_charts"), u=1 / sampled_pairs)
+    return model
+
+
+def unseen_m(model: dict[str, Any], label_pairs: int) -> dict[str, Any]:
+    """Give a name level that no alias pair reached (a registry without Belarusian spellings never reaches the East
+    Slavic level) the m of less than one labelled pair, 1 / label pairs, rather than none. The exact level is left
+    alone: its m is declared (with_exact_copies)."""
+    model = copy.deepcopy(model)
+    name = next(c for c in model["comparisons"] if c["output_column_name"] == "name")
+    levels = [lv for lv in name["comparison_levels"] if not lv.get("is_null_level")]
+    for level in levels[1:]:
+        if level.get("m_probability") is None and label_pairs > 0:
+            level["m_probability"] = 1.0 / label_pairs
+            log.warning("no alias pair reached a level", level=level.get("label_for_charts"), m=1 / label_pairs)
     return model
 
 

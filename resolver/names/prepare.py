@@ -44,6 +44,9 @@ class NameFeatures:
     # and Persian script write few vowels, so "محمد شفیق" and "Mohammad Shafiq" agree only here; two words or more
     skeleton_full: str | None = None
     script: str | None = None  # the main script of the raw name's letters: "latin", "cyrillic", "arabic", ...
+    # the East Slavic skeletons of every word (see _slavic_skeleton), sorted; None for an Arabic-script name, whose
+    # h and g are letters of their own; two words or more
+    slavic_full: str | None = None
 
     def blocking_tokens(self) -> list[str]:
         """Tokens that may open a block: long enough and not generic business words."""
@@ -84,6 +87,8 @@ class NameFeatures:
                 keys.append("k:" + skeleton)
         if self.skeleton_full:
             keys.append("K:" + self.skeleton_full)  # the cross-script skeleton level's own block
+        if self.slavic_full:
+            keys.append("V:" + self.slavic_full)  # the cross-script East Slavic level's own block
         if self.norm and " " in self.norm:
             keys.append("j:" + self.norm.replace(" ", ""))  # "AERO CONTINENTE" / "AEROCONTINENTE"
         return list(dict.fromkeys(keys))
@@ -94,17 +99,39 @@ EMPTY = NameFeatures(None, None, (), None, None, ())
 
 _VOWELS = re.compile(r"[aeiouyw]")
 _DOUBLES = re.compile(r"(.)\1+")
-# Latin digraphs that romanise one Arabic/Persian letter; the abjad transliteration writes one letter.
-_DIGRAPHS = (("kh", "h"), ("sh", "s"), ("ch", "c"), ("dh", "d"), ("th", "t"), ("gh", "g"), ("q", "k"))
+# Latin digraphs that romanise one Arabic/Persian letter; the abjad transliteration writes one letter. The French
+# romanisation writes ش as "ch" ("CHAOUI" / شاوي, "Ansar al-Charia" / الشريعة): ch is the s of sh. Replaced in one
+# pass, so that "skhny" (سخني) is s-kh-n-y, not sh-n-y.
+_DIGRAPHS = {"kh": "h", "sh": "s", "ch": "s", "dh": "d", "th": "t", "gh": "g", "q": "k"}
+_DIGRAPH = re.compile("|".join(_DIGRAPHS))
+
+
+# A word-final h that is not the end of a digraph ("kh", "sh"): the romanisations of Arabic and Persian write the
+# ta marbuta and a final heh or hah with it or without it ("Hilweh" / "HILWA" / حلوة, "Allah" / الله, "Salih" / صالح).
+_FINAL_H = re.compile(r"(?<![kscdtgz])h$")
 
 
 @lru_cache(maxsize=100_000)
 def _skeleton(token: str) -> str:
     """The consonants of a token: Arabic and Persian script write few vowels, so "mhsn" (from محسن)
-    and "mohsen" agree only once the vowels are gone."""
-    for digraph, letter in _DIGRAPHS:
-        token = token.replace(digraph, letter)
+    and "mohsen" agree only once the vowels are gone; a final h counts for nothing (see _FINAL_H)."""
+    token = _FINAL_H.sub("", token)
+    token = _DIGRAPH.sub(lambda m: _DIGRAPHS[m[0]], token)
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", token))
+
+
+# Belarusian and Ukrainian spellings of a name against its Russian form, and their romanisations: г is h in
+# one and g in the other ("Siarhei" / "Sergei", "Ihar" / "Igor"), ў after a vowel is u where Russian has в
+# ("VOLKAU" / "VOLKOV", "Ivanauna" / "Ivanovna"), дз and ц (written dz, ts) stand for a Russian д and т
+# ("Dzmitry" / "Dmitry", "Valyantsina" / "Valentina"), and the unstressed vowels differ ("Pjatrovitj" /
+# "Petrovich"): the consonant skeleton of the folded word, with those letters made one.
+_SLAVIC_W = re.compile(r"(?<=[aeo])u(?=[^aeiou]|$)")
+
+
+@lru_cache(maxsize=100_000)
+def _slavic_skeleton(token: str) -> str:
+    folded = fold(token.replace("ts", "t").replace("dz", "d"))
+    return _skeleton(_SLAVIC_W.sub("v", folded).replace("h", "g"))
 
 
 # Spellings that different romanisations of one name use for one sound: the EU's Swedish-style
@@ -135,6 +162,26 @@ def fold(token: str) -> str:
 @lru_cache(maxsize=100_000)
 def _metaphone(token: str) -> str:
     return metaphone(token) if token.isalpha() and len(token) > 1 else ""
+
+
+# "Abd" joined to the article and the next word ("ABDULKARIM", "Abdelaziz", عبدالكريم): the lists write it joined
+# or apart ("Abd al-Karim", "ABDUL KARIM", عبد الكريم). Joined, it is split: "abd" and the word. Abdullah
+# ("abdullah", "abdallh") is one word everywhere and stays one. "Abdul" alone is "abd" and the article.
+_ABD_JOINED = re.compile(r"^a?bd(?:[aeiu]|ou)l(?=[a-z]{3,}$)")  # "bd": عبد romanised without its ʿayn
+_ABD_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdoul", "abdol", "abd", "bd"})
+_ALLAH = re.compile(r"^a?bd[aeiou]*l+a?h$")
+
+
+def _split_joined(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        if _ABD_JOINED.match(word) and not _ALLAH.match(word):
+            out.extend(("abd", _ABD_JOINED.sub("", word)))
+        elif word in _ABD_ARTICLE:
+            out.append("abd")
+        else:
+            out.append(word)
+    return out
 
 
 def _legal_form(text: str, kind: str | None) -> tuple[str, str | None]:
@@ -183,8 +230,13 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     tokens = tuple(t for t in distinct if not is_stopword(t)) or tuple(distinct)
     keys = sorted(k for k in (_metaphone(t) for t in tokens) if k)
     # three consonants or more: shorter skeletons ("ng" from "ying") match unrelated romanised syllables
-    skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in tokens if t.isalpha()) if len(k) >= 3))
-    every = sorted((_skeleton(t) or t[:1]) if t.isalpha() else t for t in tokens)
+    # "abd" split from its word for the skeletons only (see _split_joined): as words, "abd karim" would make
+    # every "Abd ..." name a two-word subset of others
+    parts = list(dict.fromkeys(_split_joined(list(tokens))))
+    skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in parts if t.isalpha()) if len(k) >= 3))
+    every = sorted((_skeleton(t) or t[:1]) if t.isalpha() else t for t in parts)
+    script = main_script(raw)
+    slavic = sorted((_slavic_skeleton(t) or t[:1]) if t.isalpha() else t for t in tokens)
     return NameFeatures(
         norm=" ".join(words),
         sorted=" ".join(sorted(words)),
@@ -194,5 +246,6 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
         skeleton=skeleton,
         folded=" ".join(sorted(fold(w) for w in words)),
         skeleton_full=" ".join(every) if len(every) >= 2 else None,
-        script=main_script(raw),
+        script=script,
+        slavic_full=" ".join(slavic) if len(slavic) >= 2 and script != "arabic" else None,
     )

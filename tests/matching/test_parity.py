@@ -46,6 +46,9 @@ def _probes(registry: list[dict[str, Any]], shared_data: Path) -> list[dict[str,
         ids = rng.choice([[], [], donor["identifiers"] or []])
         name = pair["name_a"] if i % 2 else pair["name_b"]
         probes.append(model_row(f"q{i}", None, name, kind, dob, countries, ids))
+    # a Belarusian spelling of a listed Russian-form name (SHAMIL MAGOMEDOVICH ISMAILOV): the sampled pairs come
+    # from lists without Belarusian names, and the East Slavic level must be reached too
+    probes.append(model_row("q-slavic", None, "ШАМІЛЬ МАГАМЕДАВІЧ ІСМАІЛАЎ", "person"))
     return probes
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from resolver.matching.scorer import CompiledModel, UnsupportedModelError
 from resolver.model.artefact import DEFAULT_MODEL_DIR, ModelError, load_artefact, write_artefact
+from resolver.model.features import model_row
 from resolver.model.threshold import best_f1_threshold, threshold_at_fpr
-from resolver.model.train import registry_rows, train
+from resolver.model.train import registry_rows, train, unseen_m
 from resolver.registry.ingest import parse_all
 from resolver.registry.store import RegistryStore
 from resolver.settings import EMBEDDED_REGISTRY
@@ -84,3 +85,45 @@ def test_thresholds() -> None:
     assert fpr == pytest.approx(1 / 3) and recall == 1.0 and 0.5 < cut < 1.0  # one false alarm allowed: 8.0
     with pytest.raises(ValueError):
         threshold_at_fpr([1.0], [True], 0.1)
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin", "level"),
+    [
+        # EU Swedish-style romanisation of a Belarusian name
+        ("Юрый Хаджымуратавіч КАРАЕЎ", "Jurij Chadzjimuratovitj KARAJEV", "Scripts differ, folded words align"),
+        ("Доку Хаматович Умаров", "Doku Chamatowicz Umarow", "Scripts differ, folded words align"),  # Polish-style
+        # Ukrainian h for the Russian г, and a Ukrainian romanisation of a Russian spelling
+        ("ГОЛУБ Игорь Владимирович", "HOLUB Igor Vladimirovich", "Scripts differ, same East Slavic skeleton"),
+        ("Олег Анатольевич Царёв", "Oleh Anatoliyovych Tsarov", "Scripts differ, same East Slavic skeleton"),
+    ],
+)
+def test_names_in_two_scripts_reach_the_cross_script_levels(cyrillic: str, latin: str, level: str) -> None:
+    artefact = load_artefact()
+    scorer = CompiledModel(artefact.model, artefact.term_frequencies)
+    left, right = model_row("1", None, cyrillic, "person"), model_row("2", None, latin, "person")
+    _, evidence = scorer.explain(left, right)
+    assert evidence[0].level.startswith(level)
+    # a Latin spelling of the Cyrillic name against the same Latin name falls to a lower level: the cross-script
+    # levels are for names written in two scripts
+    _, same_script = scorer.explain(model_row("3", None, "Golub Igor Vladimirovich", "person"), right)
+    assert not same_script[0].level.startswith("Scripts differ")
+
+
+def test_a_name_level_no_alias_pair_reached_gets_less_than_one_pair() -> None:
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": "name",
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"label_for_charts": "exact"},  # declared later (with_exact_copies): left alone
+                    {"label_for_charts": "never reached", "m_probability": None},
+                    {"label_for_charts": "reached", "m_probability": 0.25},
+                ],
+            }
+        ]
+    }
+    levels = unseen_m(model, 400)["comparisons"][0]["comparison_levels"]
+    assert [lv.get("m_probability") for lv in levels[1:]] == [None, 1 / 400, 0.25]
+    assert model["comparisons"][0]["comparison_levels"][2]["m_probability"] is None  # a copy, not in place

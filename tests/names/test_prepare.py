@@ -135,3 +135,67 @@ def test_cross_script_skeletons_and_main_script() -> None:
     assert prepare_name("Sina Fatemeh Mohammadi").skeleton_full != prepare_name("Fatemeh Mohammadi").skeleton_full
     assert prepare_name("Putin").skeleton_full is None  # one word says too little
     assert prepare_name("Владимир Путин").script == "cyrillic"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("سعيد باهاجى", "syd bahaja"),  # the ʿayn is not a word break ("s yd"); ى is an a
+        ("صالح الراشد", "salh al rashd"),  # the article split from its word, as "Saleh AL-RASHED" writes it
+        ("خالد العمدوني", "khald al mdwny"),  # the article split off before the ʿayn goes
+        ("علي محمد", "ly mhmd"),  # no "aly": a three-letter word would make "محمد علي" a subset of many names
+        ("عبد الله", "bd allh"),  # Allah keeps its l
+        ("احمد الجاروشة", "ahmd al jarwshah"),  # ta marbuta: -ah ("AL-JAROUCHAH"), not -t
+        ("محمد مسعود اظہر علوی", "mhmd mswd azhr lwy"),  # Urdu heh goal (ہ) is an h, not a word break
+        ("رودي سليــوة", "rwdy slywah"),  # tatweel (ـ) is drawing, not a letter
+    ],
+)
+def test_arabic_script_romanises_as_the_lists_write_it(name: str, expected: str) -> None:
+    assert prepare_name(name, "person").norm == expected
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin"),
+    [
+        ("عدنان عبود حلوة", "Adnan Aboud HILWEH"),  # final -eh / ة
+        ("صالح الراشد", "Saleh AL-RASHED"),  # joined article; final h of صالح / Saleh
+        ("عبدالرحمان زاهد", "ABDUL RAHMAN ZAHED"),  # Abd joined to the article and the word
+        ("ساره محمد مخلوف", "Sara Mohammed MAKHLOUF"),  # final heh written in one, not the other
+        ("فارس الشهابي", "Fares CHIHABI"),  # the French ch for ش
+        ("عدنان عبدو السخني", "Adnan Abdou AL-SEKHNI"),  # s-kh, not sh
+    ],
+)
+def test_arabic_and_latin_spellings_of_one_listing_share_every_skeleton(arabic: str, latin: str) -> None:
+    a, b = prepare_name(arabic, "person"), prepare_name(latin, "person")
+    assert a.skeleton_full is not None
+    assert a.skeleton_full == b.skeleton_full
+
+
+def test_abd_is_split_for_the_skeletons_only() -> None:
+    joined, apart = prepare_name("ABDULKARIM Hassan", "person"), prepare_name("Abd al-Karim Hassan", "person")
+    assert joined.skeleton_full == apart.skeleton_full == "bd hsn krm"
+    assert joined.tokens == ("abdulkarim", "hassan")  # the words stay as written: no two-word subset of "abd ..."
+    # Abdullah is one word in every script
+    assert prepare_name("عبدالله حسن").skeleton_full == prepare_name("Abdullah Hassan").skeleton_full == "bdl hsn"
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"),
+    [
+        ("Ігар Пятровіч СЕРГЯЕНКА", "Igor Petrovitj SERGEJENKO"),  # г / g, я / e, EU's -itj
+        ("ВОЛКАЎ Аляксей Аляксандравіч", "VOLKOV Alexey Aleksandrovich"),  # ў / v
+        ("Аляксандр Дзмітрыевіч АГАФОНАЎ", "Aleksandr Dmitrijevitj AGAFONOV"),  # дз / d
+        ("Сергей Леонидович КАЛИННИК", "KALINNIK Siarhei Leanidavich"),  # Belarusian romanisation of a Russian name
+    ],
+)
+def test_belarusian_and_russian_forms_share_the_east_slavic_skeletons(cyrillic: str, latin: str) -> None:
+    a, b = prepare_name(cyrillic, "person"), prepare_name(latin, "person")
+    assert a.slavic_full is not None
+    assert a.slavic_full == b.slavic_full
+    assert "V:" + a.slavic_full in b.index_keys()
+
+
+def test_arabic_script_names_have_no_east_slavic_skeleton() -> None:
+    # h and g are letters of their own in Arabic: "غسان" (Ghassan) must not meet "Hassan" at the East Slavic level
+    assert prepare_name("غسان جودة إسماعيل", "person").slavic_full is None
+    assert prepare_name("Ghassan Jaoudat ISMAIL", "person").slavic_full is not None  # a Latin name has one
