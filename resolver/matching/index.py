@@ -250,9 +250,8 @@ class CandidateIndex:
     def _from_parts(cls, digests: list[bytearray], ids: list[array[int]]) -> CandidateIndex:
         """The index from partitions of (hash, record id) pairs whose hash ranges are disjoint and ascending;
         each partition is released once sorted into the final arrays."""
-        keys: list[Hashes] = []
-        sizes: list[NDArray[np.int64]] = []
-        postings: list[RecordIds] = []  # joined at the end, when the partitions are gone
+        # (keys, block starts within the partition, postings) of each sorted partition
+        parts: list[tuple[Hashes, NDArray[np.int32], RecordIds]] = []
         top = 0
         for p in range(len(ids)):
             r = np.frombuffer(ids[p], dtype=np.intc).astype(np.int32, copy=False)
@@ -261,13 +260,25 @@ class CandidateIndex:
             del r
             digests[p], ids[p] = bytearray(), array("i")  # the arrays in ``pair`` hold the buffers now
             part_keys, starts, part_postings = _sorted_blocks(pair)
-            keys.append(part_keys)
-            sizes.append(np.diff(np.append(starts, part_postings.size)))
-            postings.append(part_postings)
-        offsets = np.zeros(sum(k.size for k in keys) + 1, dtype=np.int64)
-        np.cumsum(np.concatenate(sizes) if sizes else np.empty(0, np.int64), out=offsets[1:])
-        all_keys = np.concatenate(keys) if keys else np.empty(0, np.uint64)
-        all_postings = np.concatenate(postings) if postings else np.empty(0, np.int32)
+            parts.append((part_keys, starts.astype(np.int32), part_postings))  # a partition holds < 2**31
+            del part_keys, starts, part_postings
+        # Copied into the final arrays one partition at a time, each let go once copied: the final arrays' pages
+        # fill as the partitions' are freed, instead of the whole index being held twice (np.concatenate).
+        n_keys, n_postings = sum(k.size for k, _, _ in parts), sum(q.size for _, _, q in parts)
+        all_keys = np.empty(n_keys, dtype=np.uint64)
+        offsets = np.empty(n_keys + 1, dtype=np.int64)
+        all_postings = np.empty(n_postings, dtype=np.int32)
+        k = q = 0
+        parts.reverse()
+        while parts:
+            part_keys, part_starts, part_postings = parts.pop()
+            all_keys[k : k + part_keys.size] = part_keys
+            offsets[k : k + part_keys.size] = part_starts
+            offsets[k : k + part_keys.size] += q
+            all_postings[q : q + part_postings.size] = part_postings
+            k, q = k + part_keys.size, q + part_postings.size
+            del part_keys, part_starts, part_postings
+        offsets[-1] = n_postings
         return cls(all_keys, offsets, all_postings, top)
 
     @classmethod
