@@ -234,6 +234,14 @@ class TokenColumn(Sequence[Any]):
             return [self.get(j) for j in range(*i.indices(len(self)))]
         return self.get(int(i))
 
+    def concatenated(self, rows: NDArray[np.int32]) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int64]]:
+        """The token ids of ``rows`` back to back, where each row's ids end in them, and how many each has."""
+        starts = self.offsets[rows]
+        sizes = self.offsets[rows + 1] - starts
+        ends = np.cumsum(sizes)
+        flat = np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(starts - (ends - sizes), sizes)
+        return self.ids.take(flat), ends, sizes
+
     def vocabulary_of(self, token_ids: NDArray[np.int32]) -> list[str]:
         """The tokens of ``token_ids``."""
         tokens = self._tokens
@@ -247,12 +255,7 @@ class TokenColumn(Sequence[Any]):
         wanted = np.array([t for t in (self.token_id(x) for x in set(tokens)) if t >= 0], dtype=np.int32)
         if not wanted.size or not rows.size:
             return np.zeros(rows.size, dtype=np.int64)
-        starts = self.offsets[rows]
-        sizes = self.offsets[rows + 1] - starts
-        ends = np.cumsum(sizes)
-        # the token ids of all the rows, back to back
-        flat = np.arange(int(ends[-1])) + np.repeat(starts - (ends - sizes), sizes)
-        found = self.ids.take(flat)
+        found, ends, sizes = self.concatenated(rows)
         hit = found == wanted[0]
         for w in wanted[1:].tolist():  # a query has a handful of tokens: cheaper than np.isin
             hit |= found == w

@@ -190,15 +190,11 @@ class Matcher:
             mine_code = scripts.values.index(other_script_than) if other_script_than in scripts.values else -1
             maybe = maybe[(codes >= 0) & (codes != mine_code)]
         rows = ids[maybe]
-        starts = values.offsets[rows]
-        sizes = values.offsets[rows + 1] - starts
-        sized = sizes > 0
-        maybe, rows, starts, sizes = maybe[sized], rows[sized], starts[sized], sizes[sized]
-        if not rows.size:
+        maybe = maybe[values.offsets[rows + 1] > values.offsets[rows]]  # reduceat below needs words in every row
+        if not maybe.size:
             return keep
-        ends = np.cumsum(sizes)
+        flat, ends, sizes = values.concatenated(ids[maybe])
         firsts = ends - sizes  # where each row's words begin in the flat list
-        flat = values.ids.take(np.arange(int(ends[-1])) + np.repeat(starts - firsts, sizes))
         distinct, at = np.unique(flat, return_inverse=True)
         words = values.vocabulary_of(distinct)
         scores = process.cdist(list(mine), words, scorer=JaroWinkler.similarity, dtype=np.float64)[:, at]

@@ -414,9 +414,9 @@ class AuditLog:
         self._close_journal()
 
     def _zero_ahead(self, end: int) -> None:
-        """Extend the journal with zeros past ``end`` and make the new length durable."""
+        """Extend the journal with zeros past ``end`` (beyond its current length) and make the new length durable."""
         assert self._fd is not None
-        size = max(end, self._zeroed) + _ZEROED_AHEAD
+        size = end + _ZEROED_AHEAD
         os.pwrite(self._fd, bytes(size - self._zeroed), self._zeroed)
         os.fsync(self._fd)
         self._zeroed = size
