@@ -219,6 +219,50 @@ class TokenColumn(Sequence[Any]):
         self.offsets: NDArray[np.int64] = _frozen(np.concatenate(([0], ends)).astype(np.int64))
         self.null: NDArray[np.bool_] = _frozen(np.frombuffer(self._nulls, dtype=np.int8).astype(np.bool_))
         self._ids, self._ends, self._nulls = array("i"), array("q"), array("b")
+        self.signatures: NDArray[np.uint64] | None = None  # see sign()
+
+    def sign(self) -> None:
+        """Give each row a signature, for rows_in_or_holding (8 bytes a row: only the columns that need it)."""
+        if self.signatures is None:
+            self.signatures = _frozen(self._signatures())
+
+    def _signatures(self) -> NDArray[np.uint64]:
+        """Per row: its number of tokens (up to 15) in the top 4 bits, then one bit per token (of 60, by token id;
+        0 for an empty row or None). A row whose token bits are not all in a query's holds a token the query
+        lacks, whatever the collisions; rows compare by size as the signatures do."""
+        n = len(self)
+        out = np.zeros(n, dtype=np.uint64)
+        sizes = np.diff(self.offsets)
+        filled = np.flatnonzero(sizes)
+        if filled.size:
+            out[filled] = np.bitwise_or.reduceat(token_bits(self.ids), self.offsets[filled])
+        out |= np.minimum(sizes, _SIZE_MAX).astype(np.uint64) << np.uint64(_TOKEN_BITS)
+        return out
+
+    def signature(self, tokens: Iterable[str]) -> tuple[int, bool]:
+        """The token bits (no size) of those of ``tokens`` in the vocabulary, and whether all of them are (a token
+        it lacks is in no row)."""
+        bits, known = 0, True
+        for token in tokens:
+            tid = self._vocabulary.get(token)
+            if tid is None:
+                known = False
+            else:
+                bits |= 1 << (((tid * _GOLDEN) & _U64) >> 32) % _TOKEN_BITS
+        return bits, known
+
+    def rows_in_or_holding(self, rows: NDArray[np.int32], tokens: Sequence[str], least: int) -> NDArray[np.bool_]:
+        """Of ``rows``, those with ``least`` tokens or more whose tokens may all be among ``tokens``, or may hold
+        all of them, by signatures: a superset (bits collide) of the rows where one list is wholly in the other."""
+        if self.signatures is None:
+            raise RuntimeError(f"{self.name}: rows have no signatures (call sign() once frozen)")
+        mine, known = self.signature(tokens)
+        theirs = self.signatures.take(rows)
+        ok: NDArray[np.bool_] = (theirs & np.uint64(_U64 ^ mine ^ _SIZE_BITS)) == 0  # no token bit outside mine
+        if known:  # a row can hold all my tokens only if they are all in the vocabulary
+            ok |= (theirs & np.uint64(mine)) == mine
+        ok &= theirs >= np.uint64(min(least, _SIZE_MAX) << _TOKEN_BITS)
+        return ok
 
     def __len__(self) -> int:
         return int(self.null.size)
@@ -265,10 +309,25 @@ class TokenColumn(Sequence[Any]):
 
     @property
     def nbytes(self) -> int:
-        return int(self.ids.nbytes + self.offsets.nbytes + self.null.nbytes)
+        signed = self.signatures.nbytes if self.signatures is not None else 0
+        return int(self.ids.nbytes + self.offsets.nbytes + self.null.nbytes + signed)
 
 
 Column = StringColumn | CodedColumn | TokenColumn
+
+# Row signatures of token lists (TokenColumn.signatures): 60 token bits, and the row's size in the top 4.
+_TOKEN_BITS = 60
+_SIZE_MAX = 15
+_SIZE_BITS = _SIZE_MAX << _TOKEN_BITS
+_U64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: consecutive token ids spread over the bits
+
+
+def token_bits(token_ids: NDArray[np.int32]) -> NDArray[np.uint64]:
+    """Each token id's bit of a row signature, as TokenColumn.signature computes it for one token."""
+    mixed = (token_ids.astype(np.uint64) * np.uint64(_GOLDEN)) >> np.uint64(32)
+    bits: NDArray[np.uint64] = np.left_shift(np.uint64(1), mixed % np.uint64(_TOKEN_BITS))
+    return bits
 
 
 class Frequencies(Mapping[str, float]):

@@ -9,6 +9,7 @@ list of row dicts need ever be alive.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -41,6 +42,7 @@ log = structlog.get_logger(__name__)
 __all__ = ["DEFAULT_BLOCK_CAP", "EntityMatch", "Matcher", "Query", "ResolveStats"]
 
 DEFAULT_BLOCK_CAP = 1000  # a key shared by more registry names than this opens no block (e.g. "mohammed")
+_CDIST_FROM = 32  # more candidates than this left to check: one vectorised call (cdist, numpy), not a loop
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,10 @@ class Matcher:
             hashed = isinstance(column, StringColumn) and column.hashes is not None
             tables[c] = Frequencies(cast(StringColumn, column)) if hashed else tf_table(self.rows, c)
         self.scorer = CompiledModel(artefact.model, tables)
+        for name in self.scorer.floor_columns("subset"):  # their floor's first pass reads row signatures
+            values = self.rows.columns[name]
+            if isinstance(values, TokenColumn):
+                values.sign()
         log.info("matcher built", names=n, keys=self.index.n_keys, bytes=self.index.nbytes)
 
     @classmethod
@@ -126,16 +132,21 @@ class Matcher:
         threshold without a strong name level, and every such level is exact or Jaro-Winkler, only
         candidates over one of those similarity floors can match (see CompiledModel.similarity_floors)."""
         if not plan.live or ids.size < 8:
-            return cast(list[int], ids.tolist())
+            return cast("list[int]", ids.tolist())
         slowest = plan.live[-1]
         need = cut - (plan.ceiling - slowest.reachable[0])
         floors = self.scorer.similarity_floors(slowest, need)
         if floors is None:
-            return cast(list[int], ids.tolist())
+            return cast("list[int]", ids.tolist())
         keep = np.zeros(ids.size, dtype=bool)
+        # Cheapest first, each floor on what no cheaper one kept: equal values (by hash), Jaro-Winkler, word lists.
         for kind, column, floor in floors:
-            if kind == "jw":
+            if kind == "jw" and floor >= 1.0:
                 keep |= self._jw_keep(column, qrow[column], floor, ids)
+        for kind, column, floor in floors:
+            if kind == "jw" and floor < 1.0:
+                rest = np.flatnonzero(~keep)
+                keep[rest] = self._jw_keep(column, qrow[column], floor, ids[rest])
         for kind, column, floor in floors:
             if kind in ("overlap", "subset") and qrow[column] is not None:
                 rest = np.flatnonzero(~keep)
@@ -156,11 +167,25 @@ class Matcher:
         those where the shorter of the two lists (of ``floor`` items or more) is wholly in the other."""
         values = self.rows.columns[column]
         if isinstance(values, TokenColumn):
-            shared = values.overlaps(ids, mine)
-            keep = ~values.null[ids] & (shared >= floor)
-            if subset:
-                shorter = np.minimum(values.offsets[ids + 1] - values.offsets[ids], len(set(mine)))
-                keep &= shared == shorter
+            if not subset:
+                return self._shared_count(values, mine, floor, ids, subset=False)
+            keep = np.zeros(ids.size, dtype=bool)
+            if len(set(mine)) < floor or not ids.size:
+                return keep  # the shorter list would have fewer than floor items
+            if values.signatures is None:
+                return self._shared_count(values, mine, floor, ids, subset=True)
+            # Signatures first (one list's token bits all in the other's): typical candidates share a word
+            # and hold others, so few are left to count.
+            maybe = np.flatnonzero(values.rows_in_or_holding(ids, mine, math.ceil(floor)))
+            if maybe.size > _CDIST_FROM:
+                keep[maybe] = self._shared_count(values, mine, floor, ids[maybe], subset=True)
+            else:
+                wanted = set(mine)
+                for j, i in zip(maybe.tolist(), ids[maybe].tolist(), strict=True):
+                    theirs = values.get(i)
+                    if theirs is not None:
+                        shared_n = len(wanted.intersection(theirs))
+                        keep[j] = shared_n >= floor and shared_n == min(len(wanted), len(theirs))
             return keep
         wanted = set(mine)
         keep = np.zeros(ids.size, dtype=bool)
@@ -169,6 +194,17 @@ class Matcher:
             if theirs is not None:
                 shared_n = len(wanted.intersection(theirs))
                 keep[j] = shared_n >= floor and (not subset or shared_n == min(len(wanted), len(theirs)))
+        return keep
+
+    @staticmethod
+    def _shared_count(
+        values: TokenColumn, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, subset: bool
+    ) -> NDArray[np.bool_]:
+        shared = values.overlaps(ids, mine)
+        keep = ~values.null[ids] & (shared >= floor)
+        if subset:
+            shorter = np.minimum(values.offsets[ids + 1] - values.offsets[ids], len(set(mine)))
+            keep &= shared == shorter
         return keep
 
     def _aligned_keep(
@@ -216,15 +252,20 @@ class Matcher:
         values = self.rows.columns[column]
         if isinstance(values, StringColumn) and values.hashes is not None and floor >= 1.0:
             # Jaro-Winkler is 1.0 for identical strings only: compare hashes (a collision only adds one)
-            return cast(NDArray[np.bool_], values.hashes[ids] == _hash(value))
+            return cast("NDArray[np.bool_]", values.hashes[ids] == _hash(value))
         maybe = np.arange(ids.size)
         if isinstance(values, StringColumn) and values.histograms is not None:
             maybe = np.flatnonzero(_jw_bound(values, value, ids, floor))
         keep = np.zeros(ids.size, dtype=bool)
-        if maybe.size:
+        if maybe.size > _CDIST_FROM:
             choices = [values[i] for i in ids[maybe].tolist()]
             scores = process.cdist([value], choices, scorer=JaroWinkler.similarity, dtype=np.float64)[0]
             keep[maybe] = scores >= floor
+        else:  # the few the bound leaves (5 of ~500 typically): a call each costs less than setting up cdist
+            similarity, get = JaroWinkler.similarity, values.__getitem__
+            for j, i in zip(maybe.tolist(), ids[maybe].tolist(), strict=True):
+                theirs = get(i)
+                keep[j] = theirs is not None and similarity(value, theirs) >= floor
         return keep
 
     def _same_words(self, prepared: list[tuple[dict[str, Any], NameFeatures]], best: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rapidfuzz.distance import JaroWinkler
 from splink import SettingsCreator
@@ -86,6 +86,9 @@ def _aligned(col: str, n: int, threshold: float) -> Test:
         return total / len(short) >= threshold and len(partners) == len(short)
 
     return test
+
+
+_MISSING: Any = object()
 
 
 def _else(q: Row, c: Row) -> bool:
@@ -306,6 +309,7 @@ class CompiledModel:
                 )
             )
         self.comparisons = tuple(comparisons)
+        self._floors: dict[tuple[str, int, bool], list[Floor] | None] = {}  # see similarity_floors
         # For pruning: cheap comparisons first, the name (fuzzy string work) last, so most of it is skipped.
         self._pruning_order = tuple(sorted(comparisons, key=lambda c: c.name == "name"))
 
@@ -350,23 +354,40 @@ class CompiledModel:
         live = tuple(c for c in self._pruning_order if c.null_column is None or query[c.null_column] is not None)
         return Plan(live, self.prior_weight + sum(c.reachable[0] for c in live))
 
-    @staticmethod
-    def similarity_floors(comparison: Comparison, need: float) -> list[Floor] | None:
+    def similarity_floors(self, comparison: Comparison, need: float) -> list[Floor] | None:
         """For a comparison that must add at least ``need``: floors one of which a candidate must pass to
         reach it, or None when no such bound holds. A level is reachable when its ``reachable`` is >= need;
         if every reachable level has a floor, a candidate below all of them cannot reach ``need`` (exact,
-        not a heuristic)."""
+        not a heuristic). The answer depends on ``need`` only through how many levels are reachable and
+        whether it is positive: it is worked out once per such case."""
+        reachable_levels = sum(1 for r in comparison.reachable if r >= need)  # reachable is non-increasing
+        key = (comparison.name, reachable_levels, need > 0)
+        found = self._floors.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._floors[key] = self._similarity_floors(comparison, reachable_levels, need > 0)
+        return cast("list[Floor] | None", found)
+
+    @staticmethod
+    def _similarity_floors(comparison: Comparison, reachable_levels: int, positive: bool) -> list[Floor] | None:
         floors: dict[tuple[str, str], float] = {}
-        for level, reachable in zip(comparison.levels, comparison.reachable, strict=True):
-            if reachable < need:
-                break
-            if level.value == -1 and need > 0:
+        for level in comparison.levels[:reachable_levels]:
+            if level.value == -1 and positive:
                 continue  # the null level adds 0
             if level.similarity_floor is None:
                 return None
             kind, column, floor = level.similarity_floor
             floors[(kind, column)] = min(floor, floors.get((kind, column), floor))
         return [(kind, column, floor) for (kind, column), floor in sorted(floors.items())]
+
+    def floor_columns(self, kind: str) -> list[str]:
+        """The columns of the model's floors of this kind ("jw", "subset" ...)."""
+        found = {
+            level.similarity_floor[1]
+            for comparison in self.comparisons
+            for level in comparison.levels
+            if level.similarity_floor is not None and level.similarity_floor[0] == kind
+        }
+        return sorted(found)
 
     def weight_if_at_least(self, query: Row, candidate: Row, cut: float, plan: Plan | None = None) -> float | None:
         """The pair's weight when it is >= cut, else None. Exact: a pair is dropped only when no level

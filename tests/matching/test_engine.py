@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import JaroWinkler
 
-from resolver.matching.columns import StringColumn, _jw_bound
+from resolver.matching.columns import StringColumn, TokenColumn, _jw_bound
 from resolver.matching.engine import Matcher, Query
 from resolver.matching.scorer import CompiledModel, _aligned, tf_columns, tf_table
 from resolver.model.artefact import load_artefact
@@ -224,6 +224,34 @@ def test_resolve_equals_full_scoring_on_registry_names(
     assert found_any > 50  # the check must not pass on empty results
 
 
+def test_similarity_floors_worked_out_once_equal_the_definition(matcher: Matcher) -> None:
+    """similarity_floors remembers its answer per (comparison, reachable levels, need > 0): at every need, it
+    equals the definition (the floors of the levels that can still add ``need``, or None if one has none)."""
+    scorer = matcher.scorer
+    tried = 0
+    for comparison in scorer.comparisons:
+        edges = sorted({*comparison.reachable, 0.0})
+        needs = [x + d for x in edges for d in (-1e-9, 0.0, 1e-9)] + [edges[0] - 5, edges[-1] + 5]
+        for need in needs * 2:  # the second time from what was remembered
+            expected: list[tuple[str, str, float]] | None = []
+            floors: dict[tuple[str, str], float] = {}
+            for level, reachable in zip(comparison.levels, comparison.reachable, strict=True):
+                if reachable < need:
+                    break
+                if level.value == -1 and need > 0:
+                    continue
+                if level.similarity_floor is None:
+                    expected = None
+                    break
+                kind, column, floor = level.similarity_floor
+                floors[(kind, column)] = min(floor, floors.get((kind, column), floor))
+            if expected is not None:
+                expected = [(k, c, f) for (k, c), f in sorted(floors.items())]
+            assert scorer.similarity_floors(comparison, need) == expected, (comparison.name, need)
+            tried += 1
+    assert tried > 50
+
+
 def test_jaro_winkler_bound_never_drops_a_pair_over_the_floor() -> None:
     rng = random.Random(5)
     alphabet = "abcdeiklmnorsz 09éßж"
@@ -242,6 +270,37 @@ def test_jaro_winkler_bound_never_drops_a_pair_over_the_floor() -> None:
             assert kept[scores >= floor].all(), (text, floor)
 
 
+def test_token_signatures_never_drop_a_row_one_list_is_wholly_in() -> None:
+    """rows_in_or_holding (the subset floor's first pass) against the sets themselves: 4,000 token vocabulary
+    in 60 bits collides a lot; rows of 0 to 20 tokens (over the 15 a signature counts); queries with tokens the
+    vocabulary lacks."""
+    rng = random.Random(11)
+    vocabulary = [f"w{i}" for i in range(4000)]
+    column = TokenColumn("name_tokens", {}, [])
+    lists: list[tuple[str, ...] | None] = []
+    for _ in range(5000):
+        value = None if rng.random() < 0.05 else tuple(dict.fromkeys(rng.sample(vocabulary, rng.randint(0, 20))))
+        lists.append(value)
+        column.append(value)
+    column.freeze()
+    column.sign()
+    rows = np.arange(len(lists), dtype=np.int32)
+    dropped_some = False
+    for _ in range(300):
+        theirs_pick = rng.choice([x for x in lists if x])
+        mine = list(rng.sample(theirs_pick, min(len(theirs_pick), rng.randint(1, 4))))
+        mine += rng.sample(vocabulary, rng.randint(0, 3)) + (["unseen"] if rng.random() < 0.3 else [])
+        for least in (1, 2, 3):
+            maybe = column.rows_in_or_holding(rows, mine, least)
+            for i, theirs in enumerate(lists):
+                if theirs is None or len(theirs) < least:
+                    continue
+                if set(theirs) <= set(mine) or set(mine) <= set(theirs):
+                    assert maybe[i], (mine, theirs, least)
+            dropped_some |= not maybe.all()
+    assert dropped_some  # and it is a filter: it leaves rows out
+
+
 def test_a_listed_name_word_for_word_is_always_returned(rows: list[dict[str, Any]], matcher: Matcher) -> None:
     """Even far below the threshold (a name several entities share, a date of birth that disagrees)."""
     row = next(r for r in rows if r["kind"] == "person" and r["dob_years"] and len(r["name_tokens"] or ()) >= 2)
@@ -253,16 +312,20 @@ def test_a_listed_name_word_for_word_is_always_returned(rows: list[dict[str, Any
 
 
 @pytest.mark.parametrize("subset", [False, True])
-def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher, subset: bool) -> None:
+@pytest.mark.parametrize("column", ["name_tokens", "name_folded_tokens"])
+def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher, subset: bool, column: str) -> None:
     # the prefilter's "overlap" and "subset" floors against the SQL conditions they stand for, on every row:
-    # list_intersect size >= n; and LEAST(lengths) >= n AND the intersection is the whole shorter list
-    tokens = matcher.rows.columns["name_tokens"]
+    # list_intersect size >= n; and LEAST(lengths) >= n AND the intersection is the whole shorter list.
+    # name_folded_tokens has row signatures (a subset floor of the model): its subset test reads them first.
+    tokens = matcher.rows.columns[column]
+    assert isinstance(tokens, TokenColumn)
+    assert (tokens.signatures is not None) == (column == "name_folded_tokens")
     ids = np.arange(len(matcher.rows), dtype=np.int32)
     checked = kept_any = 0
     for name in ("Banco Nacional de Cuba", "Islamic Revolutionary Guard Corps", "Ali Mohammed", "Oleg Deripaska"):
-        mine = prepare_name(name, None).tokens
+        mine = model_row("q", None, name, None, (), (), ())[column]
         for floor in (1, 2):
-            kept = matcher._shared_keep("name_tokens", mine, floor, ids, subset=subset)
+            kept = matcher._shared_keep(column, mine, floor, ids, subset=subset)
             for i in range(len(matcher.rows)):
                 theirs = tokens[i]
                 shared = 0 if theirs is None else len(set(mine) & set(theirs))
