@@ -177,16 +177,16 @@ class Matcher:
             # Signatures first (one list's token bits all in the other's): typical candidates share a word
             # and hold others, so few are left to count.
             maybe = np.flatnonzero(values.rows_in_or_holding(ids, mine, math.ceil(floor)))
-            if maybe.size > _CDIST_FROM:
-                keep[maybe] = self._shared_count(values, mine, floor, ids[maybe], subset=True)
-            else:
-                wanted = set(mine)
-                for j, i in zip(maybe.tolist(), ids[maybe].tolist(), strict=True):
-                    theirs = values.get(i)
-                    if theirs is not None:
-                        shared_n = len(wanted.intersection(theirs))
-                        keep[j] = shared_n >= floor and shared_n == min(len(wanted), len(theirs))
+            count = self._shared_count if maybe.size > _CDIST_FROM else self._shared_by_sets
+            keep[maybe] = count(values, mine, floor, ids[maybe], subset=True)
             return keep
+        return self._shared_by_sets(values, mine, floor, ids, subset=subset)
+
+    @staticmethod
+    def _shared_by_sets(
+        values: Sequence[Any], mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, subset: bool
+    ) -> NDArray[np.bool_]:
+        """_shared_keep's test row by row, with Python sets: for a few rows, or a column not held as tokens."""
         wanted = set(mine)
         keep = np.zeros(ids.size, dtype=bool)
         for j, i in enumerate(ids.tolist()):
@@ -200,6 +200,7 @@ class Matcher:
     def _shared_count(
         values: TokenColumn, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, subset: bool
     ) -> NDArray[np.bool_]:
+        """_shared_keep's test vectorised over a token column's rows."""
         shared = values.overlaps(ids, mine)
         keep = ~values.null[ids] & (shared >= floor)
         if subset:
