@@ -45,6 +45,12 @@ DEFAULT_BLOCK_CAP = 1000  # a key shared by more registry names than this opens 
 _CDIST_FROM = 32  # more candidates than this left to check: one vectorised call (cdist, numpy), not a loop
 
 
+def _floor_cost(floor: tuple[str, str, float]) -> int:
+    """Floors cheapest first: equal values (by hash), Jaro-Winkler bounds, word lists, aligned words."""
+    kind, _, value = floor
+    return {"jw": 0 if value >= 1.0 else 1, "overlap": 2, "subset": 2}.get(kind, 3)
+
+
 @dataclass(frozen=True)
 class EntityMatch:
     entity_id: str
@@ -129,8 +135,8 @@ class Matcher:
         """Drop, in one vectorised pass, candidates whose string similarity rules out the threshold.
 
         The slowest comparison (the name) is scored last; when the rest of the query cannot reach the
-        threshold without a strong name level, and every such level is exact or Jaro-Winkler, only
-        candidates over one of those similarity floors can match (see CompiledModel.similarity_floors)."""
+        threshold without a strong name level, and every such level has a similarity floor, only candidates
+        over one of those floors can match (see CompiledModel.similarity_floors)."""
         if not plan.live or ids.size < 8:
             return cast("list[int]", ids.tolist())
         slowest = plan.live[-1]
@@ -139,26 +145,34 @@ class Matcher:
         if floors is None:
             return cast("list[int]", ids.tolist())
         keep = np.zeros(ids.size, dtype=bool)
-        # Cheapest first, each floor on what no cheaper one kept: equal values (by hash), Jaro-Winkler, word lists.
-        for kind, column, floor in floors:
-            if kind == "jw" and floor >= 1.0:
-                keep |= self._jw_keep(column, qrow[column], floor, ids)
-        for kind, column, floor in floors:
-            if kind == "jw" and floor < 1.0:
+        for floor in sorted(floors, key=_floor_cost):
+            if _floor_cost(floor) == 0:  # equal values by hash: cheaper on every candidate than gathering the rest
+                keep |= self._floor_keep(qrow, *floor, ids)
+            else:  # on what no cheaper floor kept
                 rest = np.flatnonzero(~keep)
-                keep[rest] = self._jw_keep(column, qrow[column], floor, ids[rest])
-        for kind, column, floor in floors:
-            if kind in ("overlap", "subset") and qrow[column] is not None:
-                rest = np.flatnonzero(~keep)
-                keep[rest] = self._shared_keep(column, qrow[column], floor, ids[rest], subset=kind == "subset")
-        for kind, column, floor in floors:  # the dearest floor last, on what no other floor kept
-            if kind in ("aligned", "aligned-xs") and qrow[column] is not None:
-                rest = np.flatnonzero(~keep)
-                script = qrow["name_script"] if kind == "aligned-xs" else None
-                if kind == "aligned" or script is not None:
-                    keep[rest] = self._aligned_keep(column, qrow[column], floor, ids[rest], other_script_than=script)
+                keep[rest] = self._floor_keep(qrow, *floor, ids[rest])
         kept: list[int] = ids[keep].tolist()
         return kept
+
+    def _floor_keep(
+        self, qrow: Mapping[str, Any], kind: str, column: str, floor: float, ids: NDArray[np.int32]
+    ) -> NDArray[np.bool_]:
+        """The candidates that pass one floor (see CompiledModel.similarity_floors)."""
+        if kind == "jw":
+            return self._jw_keep(column, qrow[column], floor, ids)
+        mine = qrow[column]
+        if mine is None:
+            return np.zeros(ids.size, dtype=bool)
+        if kind in ("overlap", "subset"):
+            return self._shared_keep(column, mine, floor, ids, subset=kind == "subset")
+        if kind == "aligned":
+            return self._aligned_keep(column, mine, floor, ids, other_script_than=None)
+        if kind == "aligned-xs":
+            script = qrow["name_script"]  # names in two stated scripts only
+            if script is None:
+                return np.zeros(ids.size, dtype=bool)
+            return self._aligned_keep(column, mine, floor, ids, other_script_than=script)
+        raise ValueError(f"unknown similarity floor {kind!r}")
 
     def _shared_keep(
         self, column: str, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, subset: bool
@@ -254,9 +268,10 @@ class Matcher:
         if isinstance(values, StringColumn) and values.hashes is not None and floor >= 1.0:
             # Jaro-Winkler is 1.0 for identical strings only: compare hashes (a collision only adds one)
             return cast("NDArray[np.bool_]", values.hashes[ids] == _hash(value))
-        maybe = np.arange(ids.size)
         if isinstance(values, StringColumn) and values.histograms is not None:
             maybe = np.flatnonzero(_jw_bound(values, value, ids, floor))
+        else:
+            maybe = np.arange(ids.size)
         keep = np.zeros(ids.size, dtype=bool)
         if maybe.size > _CDIST_FROM:
             choices = [values[i] for i in ids[maybe].tolist()]
