@@ -337,7 +337,7 @@ def _free_port() -> int:
 class Server:
     """`resolver serve` in a subprocess; ready once every worker logged "serving" and health says SERVING."""
 
-    def __init__(self, store: Path, tmp: Path, workers: int, threads: int) -> None:
+    def __init__(self, store: Path, tmp: Path, workers: int, threads: int, pin_cpus: bool = False) -> None:
         self.port = _free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.workers = workers
@@ -345,7 +345,7 @@ class Server:
         self.command = [
             str(Path(sys.executable).with_name("resolver")), "serve", "--store", str(store), "--port", str(self.port),
             "--workers", str(workers), "--threads", str(threads), "--audit-dir", str(tmp / f"audit-w{workers}"),
-        ]  # fmt: skip
+        ] + (["--pin-cpus"] if pin_cpus else [])  # fmt: skip
         env = dict(os.environ, RESOLVER_LOG_FORMAT="json")
         self.log = self.log_path.open("wb")
         started = time.perf_counter()
@@ -511,7 +511,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _log(f"prepared: {prep['names']:,} names; Splink median {np.median(prep['splink_ms']):.1f} ms")
         runs = []
         for workers in args.workers:
-            server = Server(store, tmp, workers, args.threads)
+            server = Server(store, tmp, workers, args.threads, args.pin_cpus)
             try:
                 idle = server.memory()
                 _log(f"server --workers {workers} ready in {server.startup_s:.0f} s ({idle['rss_kib'] / 1024:.0f} MiB)")
@@ -576,7 +576,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
             else ""
         ),
         "",
-        f"Server: `resolver serve --workers W --threads {args.threads} --audit-dir D` on loopback, no TLS, no "
+        f"Server: `resolver serve --workers W --threads {args.threads} --audit-dir D"
+        f"{' --pin-cpus' if args.pin_cpus else ''}` on loopback, no TLS, no "
         "tokens; audit log on (each ResolveEntity fsync'ed before the answer, group commit); request logs (one "
         "JSON line per call, default level) to a file. Clients: c processes, one thread and one channel each, "
         f"{args.warmup} untimed warm-up calls each, then {args.seconds:g} s of back-to-back blocking unary calls, "
@@ -746,6 +747,7 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,2,4,8,16")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--threads", type=int, default=8, help="server handler threads per process")
+    parser.add_argument("--pin-cpus", action="store_true", help="serve with --pin-cpus (one CPU per process)")
     parser.add_argument("--splink-queries", type=int, default=40)
     parser.add_argument("--same-passes", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20261127)
@@ -770,7 +772,8 @@ def main() -> None:
         f"python -m benchmarks.bench_service --queries {args.queries} --seconds {args.seconds:g} "
         f"--warmup {args.warmup} --concurrency {','.join(map(str, args.concurrency))} "
         f"--workers {','.join(map(str, args.workers))} --threads {args.threads} "
-        f"--splink-queries {args.splink_queries} --same-passes {args.same_passes} --seed {args.seed}"
+        + ("--pin-cpus " if args.pin_cpus else "")
+        + f"--splink-queries {args.splink_queries} --same-passes {args.same_passes} --seed {args.seed}"
         + (" --write" if args.write else "")
     )
     result = run(args)

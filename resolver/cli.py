@@ -331,6 +331,9 @@ def serve(
     ] = None,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus metrics on this port.")] = None,
     max_message_bytes: Annotated[int, typer.Option(help="Largest request or response message.")] = 4 * 1024 * 1024,
+    pin_cpus: Annotated[
+        bool, typer.Option(help="Pin each serving process to one CPU (worker i to the i-th): less latency per call.")
+    ] = False,
     model: ModelOption = None,
     store: StoreOption = None,
 ) -> None:
@@ -365,6 +368,7 @@ def serve(
         audit_dir=audit_dir or settings.audit_dir or default_audit_dir(registry.path),
         max_message_bytes=max_message_bytes,
         metrics_port=metrics_port,
+        pin_cpus=pin_cpus,
     )
     try:
         run_server(config)

@@ -103,11 +103,15 @@ def _free_port() -> int:
         return port
 
 
-def test_two_workers_share_one_port_and_stop_on_sigterm(store: Path, tmp_path: Path) -> None:
+def _cpus_of_every_thread(pid: int) -> set[frozenset[int]]:
+    return {frozenset(os.sched_getaffinity(int(task.name))) for task in Path(f"/proc/{pid}/task").iterdir()}
+
+
+def test_two_workers_share_one_port_each_on_its_cpu_and_stop_on_sigterm(store: Path, tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "RESOLVER_LOG_FORMAT": "json"}
     cmd = [sys.executable, "-m", "resolver.cli", "serve", "--store", str(store), "--port", str(port), "--workers",
-           "2", "--audit-dir", str(tmp_path / "audit")]  # fmt: skip
+           "2", "--pin-cpus", "--audit-dir", str(tmp_path / "audit")]  # fmt: skip
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         pids: set[int] = set()
@@ -129,6 +133,11 @@ def test_two_workers_share_one_port_and_stop_on_sigterm(store: Path, tmp_path: P
                 assert response.matches
             pids |= _worker_pids_in_log(tmp_path / "audit")
         assert len(pids) == 2, "both workers answered"
+        # --pin-cpus: every thread of a worker (gRPC's included) runs on one CPU, worker i on the i-th CPU
+        allowed = sorted(os.sched_getaffinity(0))
+        pinned = {pid: _cpus_of_every_thread(pid) for pid in pids}
+        assert all(len(sets) == 1 and len(next(iter(sets))) == 1 for sets in pinned.values()), pinned
+        assert {cpu for sets in pinned.values() for cpu in next(iter(sets))} == set(allowed[:2]), pinned
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=60)
