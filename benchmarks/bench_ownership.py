@@ -18,7 +18,6 @@ same depth (no dates, no chains, no rules) in Python dicts.
 from __future__ import annotations
 
 import argparse
-import platform
 import random
 import resource
 import sys
@@ -144,8 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     p99 = percentile(timings, 99)
     body = "\n".join(
         [
-            f"Measured: {time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, {platform.machine()}",
-            "",
             f"SYNTHETIC graph (see the module docstring): {len(graph):,} nodes, {graph.edge_count:,} edges, "
             f"{sum(1 for x in graph.node_lists if x):,} listed nodes; generated in {generate_s:.1f} s, "
             f"`OwnershipGraph.build` in {build_s:.1f} s, graph RSS growth {after - before:,.0f} MiB "
