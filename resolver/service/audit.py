@@ -329,9 +329,11 @@ class AuditLog:
         """This instance's current journal file (None before the first append)."""
         return self._journal
 
-    def append(self, decision: Decision) -> None:
-        """Append one decision; returns once it is written and fsync'ed. Raises AuditError if it is not."""
-        item = _Pending(_encode(decision))
+    def append(self, *decisions: Decision) -> None:
+        """Append decisions (one write, one fsync); returns once they are durable. Raises AuditError if not."""
+        if not decisions:
+            return
+        item = _Pending(b"".join(_encode(d) for d in decisions))
         with self._cond:
             if self._closed:
                 raise AuditError("the audit log is closed")

@@ -29,16 +29,19 @@ from resolver.service.requests import (
 )
 from resolver.service.responses import assessment_message, entity_record, match_message, provenance
 from resolver.service.snapshot import ServedSnapshot, SnapshotHolder
+from resolver.service.streams import ReadAhead
 from resolver.v1 import resolver_pb2 as pb
 from resolver.v1 import resolver_pb2_grpc as pb_grpc
 
 if TYPE_CHECKING:
-    from resolver.service.audit import AuditLog
+    from resolver.service.audit import AuditLog, Decision
 
 log = structlog.get_logger(__name__)
 
 # With a source/topic/exclusion filter, this many matches are resolved before filtering down to the limit.
 FILTERED_POOL = 1000
+# A batch stream answers at most this many of the parties it has already received per audit append (fsync).
+STREAM_BATCH = 64
 
 
 def _request_id(given: str, path: str) -> str:
@@ -120,30 +123,26 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
             return False
         return not options.topics or (entity is not None and not options.topics.isdisjoint(entity.topics))
 
-    def _record(
+    def _decision(
         self, method: str, request_id: str, party: pb.Party, snapshot: ServedSnapshot, threshold: float,
         found: list[EntityMatch], started: float,
-    ) -> None:  # fmt: skip
-        """Append the decision to the audit log; returns once it is durable (before the caller sees the answer)."""
-        if self.audit is None:
-            return
+    ) -> Decision:  # fmt: skip
+        """The decision as the audit log keeps it."""
         from resolver.service.audit import Decision
 
-        self.audit.append(
-            Decision(
-                request_id=request_id,
-                at=datetime.now(UTC),
-                caller=CALLER.get(),
-                method=method,
-                party=party_record(party),
-                snapshot_id=snapshot.snapshot_id,
-                snapshot_digest=snapshot.digest,
-                model_version=snapshot.artefact.version,
-                threshold_match_weight=threshold,
-                matches=[(m.entity_id, m.match_weight, m.match_probability) for m in found],
-                status="OK",
-                latency_ms=(time.perf_counter() - started) * 1000,
-            )
+        return Decision(
+            request_id=request_id,
+            at=datetime.now(UTC),
+            caller=CALLER.get(),
+            method=method,
+            party=party_record(party),
+            snapshot_id=snapshot.snapshot_id,
+            snapshot_digest=snapshot.digest,
+            model_version=snapshot.artefact.version,
+            threshold_match_weight=threshold,
+            matches=[(m.entity_id, m.match_weight, m.match_probability) for m in found],
+            status="OK",
+            latency_ms=(time.perf_counter() - started) * 1000,
         )
 
     def ResolveEntity(self, request: pb.ResolveEntityRequest, context: grpc.ServicerContext) -> Any:
@@ -160,40 +159,55 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
             abort_invalid(context, exc)
         _check_deadline(context)
         response, found = self._resolve(snapshot, query, options, request_id)
-        threshold = response.provenance.threshold_match_weight
-        self._record("ResolveEntity", request_id, request.party, snapshot, threshold, found, started)
+        if self.audit is not None:  # durable before the caller sees the answer
+            threshold = response.provenance.threshold_match_weight
+            self.audit.append(
+                self._decision("ResolveEntity", request_id, request.party, snapshot, threshold, found, started)
+            )
         observability.note(matches=len(found), snapshot_id=snapshot.snapshot_id)
         return response
 
     def BatchResolveEntities(
         self, requests: Iterator[pb.BatchResolveEntitiesRequest], context: grpc.ServicerContext
     ) -> Iterator[pb.BatchResolveEntitiesResponse]:
+        """Answers in request order. The parties already received (up to STREAM_BATCH) are resolved together and
+        their decisions made durable by one audit append before any of their answers is sent."""
         defaults: pb.ResolveOptions | None = None
         count = errors = 0
-        for request in requests:
-            started = time.perf_counter()
-            snapshot = self.holder.current
-            count += 1
-            if defaults is None:
-                defaults = request.options  # the first message's options apply to the stream
-            try:
-                if not request.correlation_id:
-                    raise InvalidRequest([Violation("correlation_id", "is required")])
-                correlation = _request_id(request.correlation_id, "correlation_id")
-                if not request.HasField("party"):
-                    raise InvalidRequest([Violation("party", "is required")])
-                query = party_query(request.party)
-                options = resolve_options(request.options if request.HasField("options") else defaults)
-            except InvalidRequest as exc:
-                errors += 1
-                yield pb.BatchResolveEntitiesResponse(correlation_id=request.correlation_id, error=batch_error(exc))
-                continue
-            _check_deadline(context)
-            request_id = uuid.uuid4().hex
-            result, found = self._resolve(snapshot, query, options, request_id)
-            threshold = result.provenance.threshold_match_weight
-            self._record("BatchResolveEntities", request_id, request.party, snapshot, threshold, found, started)
-            yield pb.BatchResolveEntitiesResponse(correlation_id=correlation, result=result)
+        for batch in ReadAhead(requests, 2 * STREAM_BATCH).batches(STREAM_BATCH):
+            answers: list[pb.BatchResolveEntitiesResponse] = []
+            decisions: list[Decision] = []
+            for request in batch:
+                started = time.perf_counter()
+                snapshot = self.holder.current
+                count += 1
+                if defaults is None:
+                    defaults = request.options  # the first message's options apply to the stream
+                try:
+                    if not request.correlation_id:
+                        raise InvalidRequest([Violation("correlation_id", "is required")])
+                    correlation = _request_id(request.correlation_id, "correlation_id")
+                    if not request.HasField("party"):
+                        raise InvalidRequest([Violation("party", "is required")])
+                    query = party_query(request.party)
+                    options = resolve_options(request.options if request.HasField("options") else defaults)
+                except InvalidRequest as exc:
+                    errors += 1
+                    answers.append(
+                        pb.BatchResolveEntitiesResponse(correlation_id=request.correlation_id, error=batch_error(exc))
+                    )
+                    continue
+                _check_deadline(context)
+                request_id = uuid.uuid4().hex
+                result, found = self._resolve(snapshot, query, options, request_id)
+                weight = result.provenance.threshold_match_weight
+                decisions.append(
+                    self._decision("BatchResolveEntities", request_id, request.party, snapshot, weight, found, started)
+                )
+                answers.append(pb.BatchResolveEntitiesResponse(correlation_id=correlation, result=result))
+            if self.audit is not None:
+                self.audit.append(*decisions)
+            yield from answers
         observability.note(parties=count, invalid=errors)
 
     # --- reading ------------------------------------------------------------------------------

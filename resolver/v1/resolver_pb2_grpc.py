@@ -72,7 +72,8 @@ class ResolverServiceServicer:
     def BatchResolveEntities(self, request_iterator, context):
         """Resolves a stream of parties (bulk clients). Flow-controlled: exactly one response per
         request, carrying the request's correlation id; responses may arrive out of order.
-        A bad party yields a response with `error` set; the stream goes on.
+        A bad party yields a response with `error` set; the stream goes on. Send ahead: the parties
+        already received are resolved together and audited with one fsync before their answers go out.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -262,6 +262,45 @@ def test_batch_answers_each_party_once_and_reports_bad_ones_in_stream(stub: pb_g
     assert responses[3].HasField("result") and not responses[3].result.matches
 
 
+def test_a_batch_sent_at_once_is_answered_in_order_and_audited_with_fewer_fsyncs_than_parties(
+    stub: pb_grpc.ResolverServiceStub, served: tuple[Running, Path]
+) -> None:
+    audit = served[0].audit
+    names = [f"Ivan Petrov {i}" for i in range(300)]
+    names[7], names[150] = "Sberbank of Russia", ""  # a match, and an invalid party answered in the stream
+    requests = [
+        pb.BatchResolveEntitiesRequest(correlation_id=f"p{i}", party=pb.Party(name=n)) for i, n in enumerate(names)
+    ]
+    syncs = audit.syncs
+    responses = list(stub.BatchResolveEntities(iter(requests), metadata=AUTH, timeout=60))
+    assert [r.correlation_id for r in responses] == [f"p{i}" for i in range(300)]
+    assert responses[7].result.matches[0].entity.id == SBERBANK
+    assert responses[150].error.field_violations[0].field == "party.name"
+    # every resolved party is in the audit log, written in batches: the parties already received share an fsync
+    audited = [
+        row for row in AuditLog(served[1] / "audit").query(limit=10_000) if row["method"] == "BatchResolveEntities"
+    ]
+    ids = {row["request_id"] for row in audited}
+    assert all(r.result.request_id in ids for i, r in enumerate(responses) if i != 150)
+    assert audit.syncs - syncs < 150, f"{audit.syncs - syncs} fsyncs for 299 parties"
+
+
+def test_a_batch_client_that_waits_for_each_answer_is_not_kept_waiting(stub: pb_grpc.ResolverServiceStub) -> None:
+    answered = threading.Event()
+
+    def lockstep() -> Iterator[pb.BatchResolveEntitiesRequest]:
+        for i in range(5):
+            yield pb.BatchResolveEntitiesRequest(correlation_id=f"l{i}", party=pb.Party(name="Sberbank of Russia"))
+            assert answered.wait(10)
+            answered.clear()
+
+    seen = []
+    for response in stub.BatchResolveEntities(lockstep(), metadata=AUTH, timeout=30):
+        seen.append(response.correlation_id)
+        answered.set()
+    assert seen == [f"l{i}" for i in range(5)]
+
+
 def test_a_deadline_stops_a_long_batch(stub: pb_grpc.ResolverServiceStub, served: tuple[Running, Path]) -> None:
     def parties() -> Iterator[pb.BatchResolveEntitiesRequest]:
         for i in range(100_000):
