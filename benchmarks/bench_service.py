@@ -43,8 +43,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ from benchmarks.stats import percentiles
 SECTION = "Service latency (gRPC)"
 SPLINK_WARMUP = 3
 RESOLVE_WARMUP = 200
+BATCH_CLIENTS = (1, 2)  # BatchResolveEntities streams at once (one client process each)
+BATCH_IN_FLIGHT = 128  # parties a stream client has sent and not yet had answered, at most
 TICKS = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -275,6 +278,8 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
     queries = json.loads(Path(args.queries_file).read_text(encoding="utf-8"))
     channel = grpc.insecure_channel(args.address)
     grpc.channel_ready_future(channel).result(timeout=60)
+    if args.method == "batch":
+        return _batch_client(args, channel, queries)
     if args.method == "resolve":
         call = pb_grpc.ResolverServiceStub(channel).ResolveEntity  # type: ignore[no-untyped-call]
         requests = [
@@ -319,6 +324,58 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
         latencies.append((time.perf_counter_ns() - begin) / 1e6)
         if args.method == "resolve":
             matched.append(len(response.matches))
+    cpu = time.process_time() - cpu0
+    channel.close()
+    np.save(args.latency_file, np.asarray(latencies, dtype=np.float64))
+    return {"calls": len(latencies), "errors": errors, "client_cpu_s": cpu, "matched": matched}
+
+
+def _batch_client(args: argparse.Namespace, channel: Any, queries: list[Any]) -> dict[str, Any]:
+    """One BatchResolveEntities stream, sending parties for the window with at most BATCH_IN_FLIGHT unanswered
+    (gRPC's own flow control lets a client buffer tens of thousands); a party's latency is from its send to its
+    answer, its wait behind the parties sent before it included."""
+    from resolver.service.client import KIND_VALUES
+    from resolver.v1 import resolver_pb2 as pb
+    from resolver.v1 import resolver_pb2_grpc as pb_grpc
+
+    stub = pb_grpc.ResolverServiceStub(channel)  # type: ignore[no-untyped-call]
+    requests = [
+        pb.Party(name=name, kind=KIND_VALUES.get(kind or "", pb.ENTITY_KIND_UNSPECIFIED)) for name, kind, _ in queries
+    ]
+    order = interleaved(len(requests), args.client_index, args.clients, len(requests))
+    sent: dict[str, int] = {}
+    window = threading.Semaphore(BATCH_IN_FLIGHT)  # released by each answer
+
+    def parties(until: float, most: int) -> Iterator[Any]:
+        k = 0
+        while k < most and time.perf_counter() < until:
+            while not window.acquire(timeout=1.0):  # the answers have stalled: stop sending at the window's end
+                if time.perf_counter() >= until:
+                    return
+            correlation = str(k)
+            sent[correlation] = time.perf_counter_ns()
+            yield pb.BatchResolveEntitiesRequest(correlation_id=correlation, party=requests[order[k % len(order)]])
+            k += 1
+
+    for _ in stub.BatchResolveEntities(parties(float("inf"), args.warmup), timeout=120):
+        window.release()
+    print("ready", flush=True)
+    go = sys.stdin.readline().split()
+    start_at, seconds = float(go[1]), float(go[2])
+    time.sleep(max(0.0, start_at - time.time()))
+    latencies: list[float] = []
+    matched: list[int] = []
+    errors = 0
+    sent.clear()
+    cpu0 = time.process_time()
+    stream = parties(time.perf_counter() + seconds, sys.maxsize)
+    for response in stub.BatchResolveEntities(stream, timeout=seconds + 120):
+        latencies.append((time.perf_counter_ns() - sent.pop(response.correlation_id)) / 1e6)
+        window.release()
+        if response.HasField("error"):
+            errors += 1
+        else:
+            matched.append(len(response.result.matches))
     cpu = time.process_time() - cpu0
     channel.close()
     np.save(args.latency_file, np.asarray(latencies, dtype=np.float64))
@@ -451,7 +508,7 @@ def _run_clients(
     server_cpu = sum(per_process)
     latencies = np.concatenate([np.load(f) for f in files])
     calls = int(latencies.size)
-    window = args.seconds if indices is None else wall
+    window = args.seconds if indices is None and method != "batch" else wall
     return {
         "method": method,
         "clients": clients,
@@ -524,6 +581,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             f"  w={workers} c={clients} {method}: {cell['calls_per_s']:,.0f} calls/s, "
                             f"p50 {cell['latency_ms']['p50']:.2f} ms, p99 {cell['latency_ms']['p99']:.2f} ms"
                         )
+                streams = []
+                for clients in BATCH_CLIENTS:
+                    cell = _run_clients(server, "batch", clients, args, tmp)
+                    streams.append(cell)
+                    _log(f"  w={workers} {clients} batch stream(s): {cell['calls_per_s']:,.0f} parties/s")
                 same = _run_clients(server, "resolve", 1, args, tmp, indices=prep["splink_picked"])
                 runs.append(
                     {
@@ -532,6 +594,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         "idle": idle,
                         "after": server.memory(),
                         "cells": cells,
+                        "streams": streams,
                         "same": same,
                     }
                 )
@@ -677,6 +740,30 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         + "; ".join(f"--workers {w}: p50 {a:,.0f}x, mean {b:,.0f}x" for w, (a, b) in ratios.items())
         + ". Splink blocks with the model's own rules (name_sorted, name_phonetic, any shared name token) and "
         "scores every blocked pair in SQL; the service uses its candidate index and compiled scorer.",
+    ]
+    out += [
+        "",
+        "### Batch stream (BatchResolveEntities)",
+        "",
+        f"Each client process opens one stream and sends the same queries (Party(name, kind)) for {args.seconds:g} s, "
+        f"keeping at most {BATCH_IN_FLIGHT} parties unanswered, after a stream of its warm-up parties; parties/s = "
+        "answers over the wall "
+        "time until the last answer; a party's latency runs from its send to its answer, so it includes the time "
+        "it waits behind the parties sent before it. Audit log on, as above.",
+        "",
+        "| workers | streams | parties | parties/s | p50 | p99 | server CPU/party | server cores | client cores |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        for cell in r["streams"]:
+            p = cell["latency_ms"]
+            err = f" ({cell['errors']} errors)" if cell["errors"] else ""
+            out.append(
+                f"| {r['workers']} | {cell['clients']} | {cell['calls']:,}{err} | {cell['calls_per_s']:,.0f} | "
+                f"{_ms(p['p50'])} | {_ms(p['p99'])} | {cell['server_cpu_ms_per_call']:.2f} ms | "
+                f"{cell['server_cpu_cores']:.2f} | {cell['client_cpu_cores']:.2f} |"
+            )
+    out += [
         "",
         "### Server memory",
         "",
