@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -167,47 +168,47 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
         observability.note(matches=len(found), snapshot_id=snapshot.snapshot_id)
         return response
 
+    def _batch_answer(
+        self, request: pb.BatchResolveEntitiesRequest, defaults: pb.ResolveOptions, context: grpc.ServicerContext
+    ) -> tuple[pb.BatchResolveEntitiesResponse, Decision | None]:
+        """One party of a batch stream: its answer, and the decision to audit (None for a bad party)."""
+        started = time.perf_counter()
+        snapshot = self.holder.current
+        try:
+            if not request.correlation_id:
+                raise InvalidRequest([Violation("correlation_id", "is required")])
+            correlation = _request_id(request.correlation_id, "correlation_id")
+            if not request.HasField("party"):
+                raise InvalidRequest([Violation("party", "is required")])
+            query = party_query(request.party)
+            options = resolve_options(request.options if request.HasField("options") else defaults)
+        except InvalidRequest as exc:
+            return pb.BatchResolveEntitiesResponse(correlation_id=request.correlation_id, error=batch_error(exc)), None
+        _check_deadline(context)
+        request_id = uuid.uuid4().hex
+        result, found = self._resolve(snapshot, query, options, request_id)
+        weight = result.provenance.threshold_match_weight
+        decision = self._decision("BatchResolveEntities", request_id, request.party, snapshot, weight, found, started)
+        return pb.BatchResolveEntitiesResponse(correlation_id=correlation, result=result), decision
+
     def BatchResolveEntities(
         self, requests: Iterator[pb.BatchResolveEntitiesRequest], context: grpc.ServicerContext
     ) -> Iterator[pb.BatchResolveEntitiesResponse]:
         """Answers in request order. The parties already received (up to STREAM_BATCH) are resolved together and
         their decisions made durable by one audit append before any of their answers is sent."""
-        defaults: pb.ResolveOptions | None = None
+        defaults: pb.ResolveOptions | None = None  # the first message's options apply to the stream
         count = errors = 0
-        for batch in ReadAhead(requests, 2 * STREAM_BATCH).batches(STREAM_BATCH):
-            answers: list[pb.BatchResolveEntitiesResponse] = []
-            decisions: list[Decision] = []
-            for request in batch:
-                started = time.perf_counter()
-                snapshot = self.holder.current
-                count += 1
+        # closed on any exit (an abort, the client going away): the reader thread stops with the call
+        with contextlib.closing(ReadAhead(requests, 2 * STREAM_BATCH).batches(STREAM_BATCH)) as batches:
+            for batch in batches:
                 if defaults is None:
-                    defaults = request.options  # the first message's options apply to the stream
-                try:
-                    if not request.correlation_id:
-                        raise InvalidRequest([Violation("correlation_id", "is required")])
-                    correlation = _request_id(request.correlation_id, "correlation_id")
-                    if not request.HasField("party"):
-                        raise InvalidRequest([Violation("party", "is required")])
-                    query = party_query(request.party)
-                    options = resolve_options(request.options if request.HasField("options") else defaults)
-                except InvalidRequest as exc:
-                    errors += 1
-                    answers.append(
-                        pb.BatchResolveEntitiesResponse(correlation_id=request.correlation_id, error=batch_error(exc))
-                    )
-                    continue
-                _check_deadline(context)
-                request_id = uuid.uuid4().hex
-                result, found = self._resolve(snapshot, query, options, request_id)
-                weight = result.provenance.threshold_match_weight
-                decisions.append(
-                    self._decision("BatchResolveEntities", request_id, request.party, snapshot, weight, found, started)
-                )
-                answers.append(pb.BatchResolveEntitiesResponse(correlation_id=correlation, result=result))
-            if self.audit is not None:
-                self.audit.append(*decisions)
-            yield from answers
+                    defaults = batch[0].options
+                answered = [self._batch_answer(request, defaults, context) for request in batch]
+                decisions = [decision for _, decision in answered if decision is not None]
+                count, errors = count + len(batch), errors + len(batch) - len(decisions)
+                if self.audit is not None:
+                    self.audit.append(*decisions)
+                yield from (answer for answer, _ in answered)
         observability.note(parties=count, invalid=errors)
 
     # --- reading ------------------------------------------------------------------------------

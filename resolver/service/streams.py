@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -55,7 +55,7 @@ class ReadAhead(Generic[T]):
                 continue
         return False
 
-    def batches(self, size: int) -> Iterator[list[T]]:
+    def batches(self, size: int) -> Generator[list[T], None, None]:
         """Lists of 1 to ``size`` requests: the first request of each is waited for, the rest are those already
         read. Raises what the request iterator raised. The reader stops when this generator is closed."""
         try:
