@@ -181,10 +181,15 @@ def start(config: ServeConfig, holder: SnapshotHolder | None = None) -> Running:
 
 
 def _pin(cpu: int) -> None:
-    """Run every thread of this process, and the threads they start, on ``cpu`` only."""
-    for task in Path("/proc/self/task").iterdir():  # sched_setaffinity(0) would pin the calling thread only
-        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
-            os.sched_setaffinity(int(task.name), {cpu})
+    """Run every thread of this process, and the threads they start, on ``cpu`` only. Pinning only saves time:
+    where the system refuses it, the process serves unpinned, with a warning."""
+    try:
+        for task in Path("/proc/self/task").iterdir():  # sched_setaffinity(0) would pin the calling thread only
+            with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
+                os.sched_setaffinity(int(task.name), {cpu})
+    except OSError as exc:
+        log.warning("not pinned", cpu=cpu, pid=os.getpid(), error=str(exc))
+        return
     log.info("pinned", cpu=cpu, pid=os.getpid())
 
 

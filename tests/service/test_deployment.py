@@ -212,3 +212,22 @@ def test_serve_refuses_unsafe_or_impossible_settings_with_a_clear_error(
     result = CliRunner().invoke(app, ["serve", "--store", str(store), "--port", "0", *args])
     assert result.exit_code == 1
     assert message in result.output
+
+
+def test_a_refused_pinning_leaves_the_process_serving_unpinned_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from structlog.testing import capture_logs
+
+    from resolver.service import server
+
+    def refuse(pid: int, cpus: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    before = os.sched_getaffinity(0)
+    monkeypatch.setattr(server.os, "sched_setaffinity", refuse)
+    with capture_logs() as logs:
+        server._pin(min(before))
+    assert [entry["event"] for entry in logs] == ["not pinned"]
+    assert "not permitted" in logs[0]["error"]
+    assert os.sched_getaffinity(0) == before
