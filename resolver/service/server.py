@@ -224,9 +224,12 @@ def serve(config: ServeConfig) -> None:
     config.check()
     context = multiprocessing.get_context("spawn")  # a fresh interpreter each: no forked locks or threads
     cpus = sorted(os.sched_getaffinity(0)) if config.pin_cpus else []
+
+    def cpu_of(worker: int) -> int | None:  # worker i on the i-th CPU it may use, in turn
+        return cpus[worker % len(cpus)] if cpus else None
+
     if config.workers == 1:
-        if cpus:
-            config = replace(config, cpu=cpus[0])
+        config = replace(config, cpu=cpu_of(0))
         _serve_metrics(config)
         if config.audit_dir is None:
             _run_until_signalled(config)
@@ -250,7 +253,7 @@ def serve(config: ServeConfig) -> None:
     workers = [
         context.Process(
             target=_worker,
-            args=(replace(config, audit_fold=False, cpu=cpus[i % len(cpus)] if cpus else None), i),
+            args=(replace(config, audit_fold=False, cpu=cpu_of(i)), i),
             name=f"worker-{i}",
         )
         for i in range(config.workers)
