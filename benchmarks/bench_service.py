@@ -267,11 +267,39 @@ def _prepare(args: argparse.Namespace) -> dict[str, Any]:
 # -- a client process ----------------------------------------------------------------------------
 
 
+def _parties(queries: list[Any]) -> list[Any]:
+    """The benchmark queries as the Party messages both client kinds send."""
+    from resolver.service.client import KIND_VALUES
+    from resolver.v1 import resolver_pb2 as pb
+
+    return [
+        pb.Party(name=name, kind=KIND_VALUES.get(kind or "", pb.ENTITY_KIND_UNSPECIFIED)) for name, kind, _ in queries
+    ]
+
+
+def _await_go() -> float:
+    """Say "ready", then wait for "go START_AT SECONDS" (time.time() of the common start) and for that time;
+    returns SECONDS."""
+    print("ready", flush=True)
+    go = sys.stdin.readline().split()
+    start_at, seconds = float(go[1]), float(go[2])
+    time.sleep(max(0.0, start_at - time.time()))
+    return seconds
+
+
+def _client_result(
+    args: argparse.Namespace, channel: Any, latencies: list[float], errors: int, cpu: float, matched: list[int]
+) -> dict[str, Any]:
+    """Close the channel, save the latencies for the parent, and report the rest."""
+    channel.close()
+    np.save(args.latency_file, np.asarray(latencies, dtype=np.float64))
+    return {"calls": len(latencies), "errors": errors, "client_cpu_s": cpu, "matched": matched}
+
+
 def _client(args: argparse.Namespace) -> dict[str, Any]:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    from resolver.service.client import KIND_VALUES
     from resolver.v1 import resolver_pb2 as pb
     from resolver.v1 import resolver_pb2_grpc as pb_grpc
 
@@ -282,12 +310,7 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
         return _batch_client(args, channel, queries)
     if args.method == "resolve":
         call = pb_grpc.ResolverServiceStub(channel).ResolveEntity  # type: ignore[no-untyped-call]
-        requests = [
-            pb.ResolveEntityRequest(
-                party=pb.Party(name=name, kind=KIND_VALUES.get(kind or "", pb.ENTITY_KIND_UNSPECIFIED))
-            )
-            for name, kind, _ in queries
-        ]
+        requests = [pb.ResolveEntityRequest(party=party) for party in _parties(queries)]
     else:
         call = health_pb2_grpc.HealthStub(channel).Check
         requests = [health_pb2.HealthCheckRequest()] * len(queries)
@@ -297,10 +320,7 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
         order = interleaved(len(requests), args.client_index, args.clients, len(requests))
     for k in range(args.warmup):
         call(requests[order[k % len(order)]], timeout=30)
-    print("ready", flush=True)
-    go = sys.stdin.readline().split()  # "go START_AT SECONDS" (time.time() of the common start)
-    start_at, seconds = float(go[1]), float(go[2])
-    time.sleep(max(0.0, start_at - time.time()))
+    seconds = _await_go()
     latencies: list[float] = []
     matched: list[int] = []
     errors = 0
@@ -324,24 +344,18 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
         latencies.append((time.perf_counter_ns() - begin) / 1e6)
         if args.method == "resolve":
             matched.append(len(response.matches))
-    cpu = time.process_time() - cpu0
-    channel.close()
-    np.save(args.latency_file, np.asarray(latencies, dtype=np.float64))
-    return {"calls": len(latencies), "errors": errors, "client_cpu_s": cpu, "matched": matched}
+    return _client_result(args, channel, latencies, errors, time.process_time() - cpu0, matched)
 
 
 def _batch_client(args: argparse.Namespace, channel: Any, queries: list[Any]) -> dict[str, Any]:
     """One BatchResolveEntities stream, sending parties for the window with at most BATCH_IN_FLIGHT unanswered
     (gRPC's own flow control lets a client buffer tens of thousands); a party's latency is from its send to its
     answer, its wait behind the parties sent before it included."""
-    from resolver.service.client import KIND_VALUES
     from resolver.v1 import resolver_pb2 as pb
     from resolver.v1 import resolver_pb2_grpc as pb_grpc
 
     stub = pb_grpc.ResolverServiceStub(channel)  # type: ignore[no-untyped-call]
-    requests = [
-        pb.Party(name=name, kind=KIND_VALUES.get(kind or "", pb.ENTITY_KIND_UNSPECIFIED)) for name, kind, _ in queries
-    ]
+    requests = _parties(queries)
     order = interleaved(len(requests), args.client_index, args.clients, len(requests))
     sent: dict[str, int] = {}
     window = threading.Semaphore(BATCH_IN_FLIGHT)  # released by each answer
@@ -359,10 +373,7 @@ def _batch_client(args: argparse.Namespace, channel: Any, queries: list[Any]) ->
 
     for _ in stub.BatchResolveEntities(parties(float("inf"), args.warmup), timeout=120):
         window.release()
-    print("ready", flush=True)
-    go = sys.stdin.readline().split()
-    start_at, seconds = float(go[1]), float(go[2])
-    time.sleep(max(0.0, start_at - time.time()))
+    seconds = _await_go()
     latencies: list[float] = []
     matched: list[int] = []
     errors = 0
@@ -376,10 +387,7 @@ def _batch_client(args: argparse.Namespace, channel: Any, queries: list[Any]) ->
             errors += 1
         else:
             matched.append(len(response.result.matches))
-    cpu = time.process_time() - cpu0
-    channel.close()
-    np.save(args.latency_file, np.asarray(latencies, dtype=np.float64))
-    return {"calls": len(latencies), "errors": errors, "client_cpu_s": cpu, "matched": matched}
+    return _client_result(args, channel, latencies, errors, time.process_time() - cpu0, matched)
 
 
 # -- the server ----------------------------------------------------------------------------------
