@@ -7,7 +7,9 @@ into a vocabulary, and the few columns with few distinct values as codes into a 
 
 from __future__ import annotations
 
+import mmap
 import sys
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence, ValuesView
 from typing import Any, cast
@@ -43,10 +45,14 @@ _CONTINUATION[0x80:0xC0] = True  # UTF-8 continuation bytes: not the start of a 
 _ONES = np.ones(_BINS, dtype=np.float32)
 
 
+HASH_SCHEME = "crc32-utf8"  # of the hashes stored per row: a matcher saved by one process is mapped by others
+
+
 def _hash(value: str) -> int:
-    """32 bits of Python's str hash (fixed within a process, and a matcher lives in one). Equal hashes
-    are only ever a hint: a collision adds a candidate to score, or a value to compare, never more."""
-    return hash(value) & 0xFFFFFFFF
+    """The CRC-32 of the value's UTF-8: the same in every process (Python's str hash is salted per process, and
+    saved matchers are mapped by other processes). Equal hashes are only ever a hint: a collision adds a
+    candidate to score, or a value to compare, never more."""
+    return zlib.crc32(value.encode("utf-8", "surrogatepass"))
 
 
 def _own(value: str) -> str:
@@ -77,17 +83,19 @@ class StringColumn(Sequence[str | None]):
     def append(self, value: str | None) -> None:
         if value is None:
             self._nulls.append(1)
+            data = None
         else:
-            self._buffer += value.encode("utf-8", "surrogatepass")
+            data = value.encode("utf-8", "surrogatepass")
+            self._buffer += data
             self._nulls.append(0)
         if len(self._buffer) >= 2**32 and self._ends.typecode == "I":
             self._ends = array("q", self._ends)
         self._ends.append(len(self._buffer))
         if self._hash_list is not None:
-            self._hash_list.append(_hash(value) if value is not None else 0)
+            self._hash_list.append(zlib.crc32(data) if data is not None else 0)  # _hash(value)
 
     def freeze(self, histograms: bool = False) -> None:
-        self._buf = bytes(self._buffer)
+        self._buf: bytes | mmap.mmap = bytes(self._buffer)
         self._buffer = bytearray()
         ends = np.frombuffer(self._ends, dtype=np.uint32 if self._ends.typecode == "I" else np.int64)
         dtype = np.uint32 if len(self._buf) < 2**32 else np.int64
@@ -101,6 +109,26 @@ class StringColumn(Sequence[str | None]):
             self._hash_list = None
         if histograms:
             self._histograms()
+
+    def saved(self) -> tuple[bytes | mmap.mmap, dict[str, NDArray[Any]]]:
+        """A frozen column's UTF-8 buffer and arrays, as ``restored`` takes them back (see persist.py)."""
+        arrays = {"offsets": self._offsets, "null": self._null}
+        for key, value in (("hashes", self.hashes), ("histograms", self.histograms), ("lengths", self.lengths)):
+            if value is not None:
+                arrays[key] = value
+        return self._buf, arrays
+
+    @classmethod
+    def restored(cls, name: str, buf: bytes | mmap.mmap, arrays: Mapping[str, NDArray[Any]]) -> StringColumn:
+        """A frozen column over a saved buffer (an mmap slices to bytes as cheaply as bytes do) and arrays."""
+        self = cls(name)
+        self._hash_list = None
+        self._buf = buf
+        self._offsets, self._null = arrays["offsets"], arrays["null"]
+        self._offset_at, self._null_at = self._offsets.item, self._null.item
+        self.hashes, self.histograms = arrays.get("hashes"), arrays.get("histograms")
+        self.lengths = arrays.get("lengths")
+        return self
 
     def _histograms(self, chunk: int = 65_536) -> None:
         n = len(self)
@@ -172,6 +200,19 @@ class CodedColumn(Sequence[Any]):
         self._code_at = self.codes.item
         self._codes, self._code_of = array("i"), {}
 
+    def saved(self) -> tuple[NDArray[Any], list[Any]]:
+        """A frozen column's codes and distinct values (see persist.py)."""
+        return self.codes, self.values
+
+    @classmethod
+    def restored(cls, name: str, codes: NDArray[Any], values: Sequence[Any]) -> CodedColumn:
+        """A frozen column from saved codes and values (lists, as JSON gives them back, become tuples again)."""
+        self = cls(name)
+        self.values = [tuple(v) if isinstance(v, list) else v for v in values]
+        self.codes = codes
+        self._code_at = codes.item
+        return self
+
     def __len__(self) -> int:
         return int(self.codes.size)
 
@@ -220,6 +261,22 @@ class TokenColumn(Sequence[Any]):
         self.null: NDArray[np.bool_] = _frozen(np.frombuffer(self._nulls, dtype=np.int8).astype(np.bool_))
         self._ids, self._ends, self._nulls = array("i"), array("q"), array("b")
         self.signatures: NDArray[np.uint64] | None = None  # see sign()
+
+    def saved(self) -> dict[str, NDArray[Any]]:
+        """A frozen column's arrays (the vocabulary is the rows', saved once: see persist.py)."""
+        arrays: dict[str, NDArray[Any]] = {"ids": self.ids, "offsets": self.offsets, "null": self.null}
+        if self.signatures is not None:
+            arrays["signatures"] = self.signatures
+        return arrays
+
+    @classmethod
+    def restored(
+        cls, name: str, vocabulary: dict[str, int], tokens: list[str], arrays: Mapping[str, NDArray[Any]]
+    ) -> TokenColumn:
+        self = cls(name, vocabulary, tokens)
+        self.ids, self.offsets, self.null = arrays["ids"], arrays["offsets"], arrays["null"]
+        self.signatures = arrays.get("signatures")
+        return self
 
     def sign(self) -> None:
         """Give each row a signature, for rows_in_or_holding (8 bytes a row: only the columns that need it)."""
@@ -369,6 +426,21 @@ class Frequencies(Mapping[str, float]):
         self._len = int(self._first.sum())
         self._last: tuple[str | None, float | None] = (None, None)
 
+    def saved(self) -> dict[str, NDArray[Any]]:
+        """The table's arrays (see persist.py): ``restored`` needs no pass over the column."""
+        return {"sorted": self._sorted, "order": self._order, "counts": self._counts, "first": self._first}
+
+    @classmethod
+    def restored(cls, column: StringColumn, arrays: Mapping[str, NDArray[Any]]) -> Frequencies:
+        self = cls.__new__(cls)
+        self._column = column
+        self._sorted, self._order = arrays["sorted"], arrays["order"]
+        self._counts, self._first = arrays["counts"], arrays["first"]
+        self._total = int((~column._null).sum())
+        self._len = int(np.count_nonzero(self._first))
+        self._last = (None, None)
+        return self
+
     def find(self, value: str) -> int:
         """A row holding ``value``, or -1."""
         h = _hash(value)
@@ -462,6 +534,19 @@ class RegistryRows:
             else:
                 column.freeze()
         self._getters = {name: column.get for name, column in self._items}
+
+    @classmethod
+    def restored(cls, columns: dict[str, Column], tokens: list[str]) -> RegistryRows:
+        """Frozen rows from restored columns (their TokenColumns sharing ``tokens``), in COLUMNS order."""
+        missing = [c for c in COLUMNS if c not in columns]
+        if missing:
+            raise ValueError(f"saved rows lack the columns {', '.join(missing)}")
+        self = cls.__new__(cls)
+        self.tokens = tokens
+        self.columns = {c: columns[c] for c in COLUMNS}
+        self._items = list(self.columns.items())
+        self._getters = {name: column.get for name, column in self._items}
+        return self
 
     def __len__(self) -> int:
         return len(self.columns["unique_id"])

@@ -89,18 +89,44 @@ class Matcher:
         self.rows.freeze()
         n = len(self.rows)
         self.index = index if index.n_records == n else CandidateIndex(*index.arrays, n)
-        # Term frequencies of this registry: online scores equal Splink's predict against it.
+        self._compile({})
+        log.info("matcher built", names=n, keys=self.index.n_keys, bytes=self.index.nbytes)
+
+    def _compile(self, frequencies: Mapping[str, Frequencies]) -> None:
+        """The scorer over these rows: term frequencies of this registry (``frequencies``: tables already made,
+        e.g. saved ones), so that online scores equal Splink's predict against it; row signatures where the
+        subset floor reads them."""
         tables: dict[str, Mapping[Any, float]] = {}
-        for c in tf_columns(artefact.model):
+        for c in tf_columns(self.artefact.model):
             column = self.rows.columns[c]
             hashed = isinstance(column, StringColumn) and column.hashes is not None
-            tables[c] = Frequencies(cast(StringColumn, column)) if hashed else tf_table(self.rows, c)
-        self.scorer = CompiledModel(artefact.model, tables)
+            if c in frequencies:
+                tables[c] = frequencies[c]
+            else:
+                tables[c] = Frequencies(cast(StringColumn, column)) if hashed else tf_table(self.rows, c)
+        self.scorer = CompiledModel(self.artefact.model, tables)
         for name in self.scorer.floor_columns("subset"):  # their floor's first pass reads row signatures
             values = self.rows.columns[name]
             if isinstance(values, TokenColumn):
                 values.sign()
-        log.info("matcher built", names=n, keys=self.index.n_keys, bytes=self.index.nbytes)
+
+    @classmethod
+    def assembled(
+        cls,
+        rows: RegistryRows,
+        index: CandidateIndex,
+        artefact: ModelArtefact,
+        frequencies: Mapping[str, Frequencies],
+        *,
+        block_cap: int = DEFAULT_BLOCK_CAP,
+    ) -> Matcher:
+        """A matcher from parts already built (a saved matcher's, see persist.py): no row is prepared again."""
+        if index.n_records != len(rows):
+            raise ValueError(f"the index covers {index.n_records} records, the rows are {len(rows)}")
+        self = cls.__new__(cls)
+        self.artefact, self.block_cap, self.rows, self.index = artefact, block_cap, rows, index
+        self._compile(frequencies)
+        return self
 
     @classmethod
     def from_rows(
