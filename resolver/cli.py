@@ -64,7 +64,10 @@ def ingest(
     note: Annotated[str | None, typer.Option("--note", help="A note stored with the snapshot.")] = None,
     store: StoreOption = None,
 ) -> None:
-    """Parse registry files and write a new snapshot (atomic: all of it or nothing)."""
+    """Parse registry files and write a new snapshot (atomic: all of it or nothing), and save its matcher."""
+    from resolver.matching.persist import SavedMatchers
+    from resolver.service.snapshot import prepare_matcher, saved_matchers_dir
+
     registry = _store(store)
     inputs = list(paths or [])
     if embedded:
@@ -83,7 +86,17 @@ def ingest(
                 on_parsed=lambda p: bar.update(task, advance=1, description=f"parsed {p.source}"),
             )  # fmt: skip
             bar.update(task, description="writing snapshot")
-            result = registry.ingest(parsed, note=note)
+            # Servers that see the new snapshot wait for its matcher (built and saved here, once) rather than
+            # each building their own while they serve.
+            saved = SavedMatchers(saved_matchers_dir(registry))
+            with saved.locked() as held:
+                result = registry.ingest(parsed, note=note)
+                if result.snapshot_id is not None and held:
+                    bar.update(task, description="building the snapshot's matcher")
+                    try:
+                        prepare_matcher(registry.path, holding_lock=True)
+                    except Exception as exc:  # the snapshot is written: a server builds the matcher instead
+                        err.print(f"warning: the snapshot's matcher was not saved ({exc}); servers will build it")
             bar.update(task, advance=1)
     except (IngestError, StoreError) as exc:
         raise _fail(f"{exc}\nthe store is unchanged") from None

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import structlog
 
+from resolver.matching.engine import Query
 from resolver.settings import EMBEDDED_REGISTRY
 
 
@@ -99,3 +101,16 @@ def test_readers_see_the_old_snapshot_or_the_new_one_never_a_mix(tmp_path: Path,
     new = (2, ("gb_fca_combined", "un_sc", "us_ofac_sdn"), 15968 + 20971)
     assert set(seen) <= {old, new}, set(seen) - {old, new}
     assert seen[-1] == new
+
+
+def test_ingest_saves_the_new_snapshots_matcher_for_servers_to_map(store: Path) -> None:
+    from resolver.model.artefact import load_artefact
+    from resolver.registry.store import RegistryStore
+    from resolver.service.snapshot import load_snapshot, saved_matchers_dir
+
+    saved = [p for p in saved_matchers_dir(RegistryStore(store)).iterdir() if p.is_dir()]
+    assert [p.name.split("-")[0] for p in saved] == ["s1"], "ingest saved snapshot 1's matcher"
+    with structlog.testing.capture_logs() as logs:
+        snapshot = load_snapshot(RegistryStore(store), load_artefact())
+    assert [e["matcher"] for e in logs if e["event"] == "snapshot loaded"] == ["mapped"]
+    assert snapshot.matcher.resolve(Query("Oleg DERIPASKA", "person"))[0], "the mapped matcher finds him"

@@ -1,8 +1,9 @@
 """Building and running the gRPC server: one process, or N worker processes sharing one port.
 
 Python threads share one GIL, so a process answers on one core at a time. `--workers N` starts N processes that
-each bind the same port with SO_REUSEPORT (the kernel spreads connections across them); each builds its own
-snapshot and watches the store for new ones. Shutdown (SIGTERM/SIGINT) marks health NOT_SERVING, stops taking
+each bind the same port with SO_REUSEPORT (the kernel spreads connections across them); each loads the snapshot,
+mapping the matcher that another process built and saved beside the store (one copy of its pages for all), and
+watches the store for new ones. Shutdown (SIGTERM/SIGINT) marks health NOT_SERVING, stops taking
 calls, and lets the calls in flight finish (the grace period) before the process exits.
 """
 
@@ -217,6 +218,14 @@ def _worker(config: ServeConfig, index: int) -> None:
     _run_until_signalled(config)
 
 
+def _build_matcher(config: ServeConfig) -> None:
+    from resolver.logs import configure_logging_from_env
+    from resolver.service.snapshot import prepare_matcher
+
+    configure_logging_from_env()
+    prepare_matcher(config.store, config.model_dir)
+
+
 def serve(config: ServeConfig) -> None:
     """Serve until SIGTERM/SIGINT: in this process, or in `config.workers` processes on one port. The audit
     journals are folded outside the processes that answer calls: by a folder process next to a single server
@@ -228,6 +237,14 @@ def serve(config: ServeConfig) -> None:
     def cpu_of(worker: int) -> int | None:  # worker i on the i-th CPU it may use, in turn
         return cpus[worker % len(cpus)] if cpus else None
 
+    # A process of its own builds and saves the snapshot's matcher (unless `resolver ingest` did), then exits: the
+    # processes that serve map it (one copy of its pages for all of them), and none keeps the heap a build leaves
+    # behind. Should it fail, they build it themselves (under a lock: one builds, the others map what it saved).
+    builder = context.Process(target=_build_matcher, args=(config,), name="matcher-builder")
+    builder.start()
+    builder.join()
+    if builder.exitcode != 0:
+        log.warning("the matcher builder failed; the serving processes build it", exitcode=builder.exitcode)
     if config.workers == 1:
         config = replace(config, cpu=cpu_of(0))
         _serve_metrics(config)

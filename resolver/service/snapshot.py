@@ -3,7 +3,8 @@
 A `ServedSnapshot` is read-only: the matcher, every entity's summary as a ready protobuf message, and the
 registry status. Requests read `SnapshotHolder.current` once and use that object to the end, so a swap in the
 middle of a request cannot mix two snapshots. DuckDB stays off the request path: the store is opened (read-only,
-briefly) only to build a snapshot.
+briefly) only to build a snapshot. A snapshot's matcher is built once and saved beside the store
+(persist.SavedMatchers): every later process, each worker of `serve --workers` among them, maps that copy.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from resolver.matching.engine import Matcher
+from resolver.matching.persist import SavedMatchers
 from resolver.model.artefact import ModelArtefact
 from resolver.model.train import iter_model_rows
 from resolver.ownership.graph import OwnershipGraph
@@ -76,6 +78,45 @@ class ServedSnapshot:
         return self.matcher.artefact
 
 
+def saved_matchers_dir(store: RegistryStore) -> Path:
+    """Where a store's snapshots' matchers are saved, to be mapped by every process serving them: beside it."""
+    return store.path.with_name(store.path.name + ".matchers")
+
+
+def prepare_matcher(store_path: Path, model_dir: Path | None = None, *, holding_lock: bool = False) -> str:
+    """Make sure the store's current snapshot has a saved matcher (see persist.SavedMatchers), so that the
+    processes serving it map it rather than build it (a build leaves a heap behind in the process that did it).
+    `serve --workers` runs this in a process of its own before starting the workers; `resolver ingest` runs it
+    after writing a snapshot, holding the lock (``holding_lock``). Returns how: "mapped", "saved" or "built"."""
+    from resolver.model.artefact import DEFAULT_MODEL_DIR, load_artefact
+
+    store = RegistryStore(store_path)
+    status = store.status()
+    if status.snapshot_id is None:
+        raise StoreError(f"the store at {store.path} has no snapshot yet: run `resolver ingest`")
+    snap, artefact = status.snapshot_id, load_artefact(model_dir or DEFAULT_MODEL_DIR)
+    _, how = SavedMatchers(saved_matchers_dir(store)).get(
+        _matcher_key(snap, status.snapshot_digest), artefact, _builder(store, snap, artefact), holding_lock=holding_lock
+    )
+    log.info("matcher prepared", snapshot_id=snap, matcher=how)
+    return how
+
+
+def _matcher_key(snap: int, digest: str | None) -> str:
+    return f"s{snap}-{(digest or 'none')[:16]}"
+
+
+def _builder(store: RegistryStore, snap: int, artefact: ModelArtefact) -> Callable[[], Matcher]:
+    """Builds the snapshot's matcher from the store, with a connection of its own: no connection is held while
+    a process waits for another's build."""
+
+    def build() -> Matcher:
+        with store.connect(read_only=True) as con:
+            return Matcher(iter_model_rows(con, snap, index_keys=True), artefact)
+
+    return build
+
+
 def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int | None = None) -> ServedSnapshot:
     """Build the served form of a snapshot (default: the store's current one)."""
     status = store.status(snapshot)
@@ -104,9 +145,10 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
             if (date := partial_date(listed)) is not None:
                 entity.listing_date.CopyFrom(date)
             entities[eid] = entity
-        matcher = Matcher(iter_model_rows(con, snap, index_keys=True), artefact)
         rules = load_rules()
         graph = graph_of(con, snap, rules)
+    saved = SavedMatchers(saved_matchers_dir(store))
+    matcher, how = saved.get(_matcher_key(snap, status.snapshot_digest), artefact, _builder(store, snap, artefact))
     created = datetime.fromisoformat(status.created_at or "1970-01-01T00:00:00+00:00")
     response = pb.GetRegistryStatusResponse(
         snapshot_id=snap,
@@ -132,7 +174,7 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
                 files=[pb.SourceFile(name=f["name"], sha256=f["sha256"], size_bytes=f["bytes"]) for f in s.files],
             )
         )
-    log.info("snapshot loaded", snapshot_id=snap, entities=len(entities), names=len(matcher.rows))
+    log.info("snapshot loaded", snapshot_id=snap, entities=len(entities), names=len(matcher.rows), matcher=how)
     return ServedSnapshot(snap, status.snapshot_digest or "", matcher, entities, response, store.path, graph, rules)
 
 

@@ -138,11 +138,24 @@ def test_two_workers_share_one_port_each_on_its_cpu_and_stop_on_sigterm(store: P
         pinned = {pid: _cpus_of_every_thread(pid) for pid in pids}
         assert all(len(sets) == 1 and len(next(iter(sets))) == 1 for sets in pinned.values()), pinned
         assert {cpu for sets in pinned.values() for cpu in next(iter(sets))} == set(allowed[:2]), pinned
+        # One snapshot matcher for both: each worker maps the files one process saved beside the store.
+        mapped = {pid: _saved_matcher_files(pid, store) for pid in pids}
+        first, second = mapped.values()
+        assert first and first == second, mapped
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=60)
     assert server.returncode == 0, err[-2000:]
     assert err.count('"server stopped"') == 2
+    loaded = [json.loads(line) for line in err.splitlines() if '"snapshot loaded"' in line]
+    assert [event["matcher"] for event in loaded] == ["mapped", "mapped"], "no worker built the matcher itself"
+
+
+def _saved_matcher_files(pid: int, store: Path) -> set[str]:
+    """The files of saved matchers (beside ``store``) that process ``pid`` maps."""
+    prefix = str(store.with_name(store.name + ".matchers")) + "/"
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return {line.split(maxsplit=5)[5] for line in lines if len(line.split(maxsplit=5)) == 6 and prefix in line}
 
 
 def _folded(audit_dir: Path) -> int:
