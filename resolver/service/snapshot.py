@@ -1,6 +1,6 @@
 """The snapshot a server answers from, built once, swapped whole when the store gets a new one.
 
-A `ServedSnapshot` is read-only: the matcher, every entity's summary as a ready protobuf message, and the
+A `ServedSnapshot` is read-only: the matcher, every entity's summary (serialized, parsed on use), and the
 registry status. Requests read `SnapshotHolder.current` once and use that object to the end, so a swap in the
 middle of a request cannot mix two snapshots. DuckDB stays off the request path: the store is opened (read-only,
 briefly) only to build a snapshot. A snapshot's matcher is built once and saved beside the store
@@ -109,8 +109,8 @@ def saved_matchers_dir(store: RegistryStore) -> Path:
 def prepare_matcher(store_path: Path, model_dir: Path | None = None, *, holding_lock: bool = False) -> str:
     """Make sure the store's current snapshot has a saved matcher (see persist.SavedMatchers), so that the
     processes serving it map it rather than build it (a build leaves a heap behind in the process that did it).
-    `serve --workers` runs this in a process of its own before starting the workers; `resolver ingest` runs it
-    after writing a snapshot, holding the lock (``holding_lock``). Returns how: "mapped", "saved" or "built"."""
+    `resolver serve` runs this in a process of its own before it starts serving; `resolver ingest` runs it after
+    writing a snapshot, holding the lock (``holding_lock``). Returns how: "mapped", "saved" or "built"."""
     from resolver.model.artefact import DEFAULT_MODEL_DIR, load_artefact
 
     store = RegistryStore(store_path)
