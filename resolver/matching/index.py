@@ -37,7 +37,8 @@ import shutil
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from itertools import islice
@@ -97,6 +98,39 @@ def hash_keys(keys: Iterable[str]) -> Hashes:
 def _from_digests(digests: bytes | bytearray) -> Hashes:
     hashes: Hashes = np.frombuffer(digests, dtype=np.uint64)
     return hashes if _LITTLE_ENDIAN else hashes.byteswap()  # digests are read little-endian everywhere
+
+
+@contextmanager
+def new_directory(target: Path) -> Iterator[Path]:
+    """A directory written whole or not at all: the block fills a temporary sibling, which is then renamed to
+    ``target`` and the rename synced; on any error the sibling is removed. ``target`` must not exist
+    (FileExistsError): a directory that other processes may have mapped is never overwritten."""
+    if target.exists():
+        raise FileExistsError(f"{target} exists; it is never overwritten (other processes may map it)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+        os.rename(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself, durable
+    finally:
+        os.close(dir_fd)
+
+
+def write_synced(path: Path, data: bytes | NDArray[Any]) -> None:
+    """Write an array (as ``.npy``) or bytes to a new file, synced to disk."""
+    with open(path, "wb") as fh:
+        if isinstance(data, np.ndarray):
+            np.save(fh, data, allow_pickle=False)
+        else:
+            fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,28 +546,14 @@ class CandidateIndex:
     # -- persistence --------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the index as a new directory of ``.npy`` files (uncompressed, so it can be mapped).
-
-        The files are written into a temporary sibling directory, synced, and renamed into place,
-        so a reader never sees a half-written index. ``path`` must not exist yet: an index that
-        other processes may have mapped is never overwritten.
-        """
+        """Write the index as a new directory of ``.npy`` files (uncompressed, so it can be mapped), whole or not
+        at all (``new_directory``): ``path`` must not exist yet, an index that other processes may have mapped is
+        never overwritten."""
         target = Path(path)
-        if target.exists():
-            raise FileExistsError(f"{target} exists; save each snapshot's index to a new path")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            arrays: list[tuple[str, np.ndarray[Any, Any]]] = [
-                (_FILES["keys"], self._keys),
-                (_FILES["offsets"], self._offsets),
-                (_FILES["postings"], self._postings),
-            ]
-            for name, arr in arrays:
-                with open(tmp / name, "wb") as f:
-                    np.save(f, arr, allow_pickle=False)
-                    f.flush()
-                    os.fsync(f.fileno())
+        with new_directory(target) as tmp:
+            for name, arr in ((_FILES["keys"], self._keys), (_FILES["offsets"], self._offsets),
+                              (_FILES["postings"], self._postings)):  # fmt: skip
+                write_synced(tmp / name, arr)
             meta = {
                 "format": "resolver-candidate-index",
                 "version": FORMAT_VERSION,
@@ -542,19 +562,7 @@ class CandidateIndex:
                 "n_keys": self.n_keys,
                 "n_postings": self.n_postings,
             }
-            with open(tmp / _META, "w", encoding="utf-8") as f:
-                json.dump(meta, f, indent=2)
-                f.flush()
-                os.fsync(f.fileno())
-            os.rename(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)  # make the rename itself durable
-        finally:
-            os.close(dir_fd)
+            write_synced(tmp / _META, json.dumps(meta, indent=2).encode("utf-8"))
         return target
 
     @classmethod

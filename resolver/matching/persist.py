@@ -27,7 +27,6 @@ import json
 import mmap
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -50,7 +49,7 @@ from resolver.matching.columns import (
 )
 from resolver.matching.engine import DEFAULT_BLOCK_CAP, Matcher
 from resolver.matching.index import HASH_SCHEME as INDEX_HASH_SCHEME
-from resolver.matching.index import CandidateIndex
+from resolver.matching.index import CandidateIndex, new_directory, write_synced
 from resolver.model.artefact import ModelArtefact
 
 log = structlog.get_logger(__name__)
@@ -98,32 +97,17 @@ def features_digest() -> str:
     return digest.hexdigest()
 
 
-def _write(path: Path, data: bytes | NDArray[Any]) -> None:
-    with open(path, "wb") as fh:
-        if isinstance(data, np.ndarray):
-            np.save(fh, data, allow_pickle=False)
-        else:
-            fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def save_matcher(matcher: Matcher, path: Path, features: str | None = None) -> Path:
-    """Write ``matcher`` as a new directory ``path`` (see module doc), atomically: into a temporary sibling,
-    synced, then renamed. ``path`` must not exist: a saved matcher others may have mapped is never overwritten
-    (FileExistsError)."""
-    if path.exists():
-        raise FileExistsError(f"{path} exists; a saved matcher is never overwritten")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    """Write ``matcher`` as a new directory ``path`` (see module doc), whole or not at all (index.new_directory):
+    ``path`` must not exist, a saved matcher others may have mapped is never overwritten (FileExistsError)."""
+    with new_directory(path) as tmp:
         coded: dict[str, list[Any]] = {}
         kinds: dict[str, str] = {}
         written: dict[str, list[str]] = {}  # file prefix → its arrays: load reads exactly these
         for name, column in matcher.rows.columns.items():
             if isinstance(column, StringColumn):
                 buf, arrays = column.saved()
-                _write(tmp / f"{name}.buf", bytes(buf))
+                write_synced(tmp / f"{name}.buf", bytes(buf))
                 kinds[name] = "string"
             elif isinstance(column, CodedColumn):
                 codes, coded[name] = column.saved()
@@ -137,7 +121,7 @@ def save_matcher(matcher: Matcher, path: Path, features: str | None = None) -> P
         for column_name, table in frequencies.items():
             _write_arrays(tmp, f"{column_name}.tf", table.saved(), written)
         values = {"tokens": matcher.rows.tokens, "coded": coded}
-        _write(tmp / _VALUES, json.dumps(values, ensure_ascii=False).encode("utf-8"))
+        write_synced(tmp / _VALUES, json.dumps(values, ensure_ascii=False).encode("utf-8"))
         matcher.index.save(tmp / _INDEX)
         meta = {
             "format": FORMAT,
@@ -151,22 +135,13 @@ def save_matcher(matcher: Matcher, path: Path, features: str | None = None) -> P
             "arrays": written,
             "frequencies": sorted(frequencies),
         }
-        _write(tmp / _META, json.dumps(meta, indent=2).encode("utf-8"))
-        os.rename(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # the rename itself, durable
-    finally:
-        os.close(dir_fd)
+        write_synced(tmp / _META, json.dumps(meta, indent=2).encode("utf-8"))
     return path
 
 
 def _write_arrays(directory: Path, prefix: str, arrays: dict[str, NDArray[Any]], written: dict[str, list[str]]) -> None:
     for key, arr in arrays.items():
-        _write(directory / f"{prefix}.{key}.npy", arr)
+        write_synced(directory / f"{prefix}.{key}.npy", arr)
     written[prefix] = sorted(arrays)
 
 
