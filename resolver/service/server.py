@@ -134,7 +134,7 @@ def start(config: ServeConfig, holder: SnapshotHolder | None = None) -> Running:
     authenticator = Authenticator(grants) if (config.tokens_file or config.tokens_env) else None
     store = RegistryStore(config.store)
     if holder is None:
-        holder = SnapshotHolder(store, load_artefact(config.model_dir))
+        holder = SnapshotHolder(store, load_artefact(config.model_dir), build_elsewhere=True)
     SNAPSHOT.set(holder.current.snapshot_id)
     audit = None
     if config.audit_dir is not None:
@@ -218,14 +218,6 @@ def _worker(config: ServeConfig, index: int) -> None:
     _run_until_signalled(config)
 
 
-def _build_matcher(config: ServeConfig) -> None:
-    from resolver.logs import configure_logging_from_env
-    from resolver.service.snapshot import prepare_matcher
-
-    configure_logging_from_env()
-    prepare_matcher(config.store, config.model_dir)
-
-
 def serve(config: ServeConfig) -> None:
     """Serve until SIGTERM/SIGINT: in this process, or in `config.workers` processes on one port. The audit
     journals are folded outside the processes that answer calls: by a folder process next to a single server
@@ -240,11 +232,9 @@ def serve(config: ServeConfig) -> None:
     # A process of its own builds and saves the snapshot's matcher (unless `resolver ingest` did), then exits: the
     # processes that serve map it (one copy of its pages for all of them), and none keeps the heap a build leaves
     # behind. Should it fail, they build it themselves (under a lock: one builds, the others map what it saved).
-    builder = context.Process(target=_build_matcher, args=(config,), name="matcher-builder")
-    builder.start()
-    builder.join()
-    if builder.exitcode != 0:
-        log.warning("the matcher builder failed; the serving processes build it", exitcode=builder.exitcode)
+    from resolver.service.snapshot import prepare_matcher_elsewhere
+
+    prepare_matcher_elsewhere(config.store, config.model_dir)
     if config.workers == 1:
         config = replace(config, cpu=cpu_of(0))
         _serve_metrics(config)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -125,6 +127,29 @@ def prepare_matcher(store_path: Path, model_dir: Path | None = None, *, holding_
     return how
 
 
+def prepare_matcher_elsewhere(store_path: Path, model_dir: Path | None = None) -> bool:
+    """Run prepare_matcher in a process of its own (spawned: nothing of this one's threads or locks), on every
+    CPU this machine lets it use, and wait for it. A serving process calls this rather than build a matcher
+    itself: a build holds the GIL for seconds while calls wait, and leaves its heap behind. False when the
+    process failed (the caller then builds)."""
+    context = multiprocessing.get_context("spawn")
+    builder = context.Process(target=_prepare_matcher_process, args=(store_path, model_dir), name="matcher-builder")
+    builder.start()
+    builder.join()
+    if builder.exitcode != 0:
+        log.warning("the matcher builder failed", exitcode=builder.exitcode)
+    return builder.exitcode == 0
+
+
+def _prepare_matcher_process(store_path: Path, model_dir: Path | None) -> None:
+    from resolver.logs import configure_logging_from_env
+
+    configure_logging_from_env()
+    with contextlib.suppress(OSError, AttributeError):  # a pinned parent's one CPU is not the builder's
+        os.sched_setaffinity(0, range(os.cpu_count() or 1))
+    prepare_matcher(store_path, model_dir)
+
+
 def _matcher_key(snap: int, digest: str | None) -> str:
     return f"s{snap}-{(digest or 'none')[:16]}"
 
@@ -223,14 +248,24 @@ class SnapshotHolder:
     """The snapshot being served, and a watcher that swaps in the store's newer snapshots.
 
     The watcher polls cheaply (the store file's size and modification time), and only when they change opens
-    the store to read its current snapshot id. A new snapshot is built in the watcher's thread while requests
-    go on against the old one; the swap is one reference assignment. A failed build is logged and retried at
-    the next change: the old snapshot keeps serving.
+    the store to read its current snapshot id. A new snapshot is loaded in the watcher's thread while requests
+    go on against the old one; the swap is one reference assignment. Its matcher is mapped from the saved copy
+    (`resolver ingest` saves one); with ``build_elsewhere``, a reload whose matcher is missing has a process of its
+    own build and save it (prepare_matcher_elsewhere), not this one. A failed load is logged and retried at the next change: the
+    old snapshot keeps serving.
     """
 
-    def __init__(self, store: RegistryStore, artefact: ModelArtefact, current: ServedSnapshot | None = None) -> None:
+    def __init__(
+        self,
+        store: RegistryStore,
+        artefact: ModelArtefact,
+        current: ServedSnapshot | None = None,
+        *,
+        build_elsewhere: bool = False,
+    ) -> None:
         self.store = store
         self.artefact = artefact
+        self.build_elsewhere = build_elsewhere
         self.current = current or load_snapshot(store, artefact)
         settle()
         self.on_swap: Callable[[], None] | None = None  # called after each swap (metrics)
@@ -257,6 +292,8 @@ class SnapshotHolder:
             if newest is None or newest == self.current.snapshot_id:
                 self._seen = state
                 return False
+            if self.build_elsewhere:
+                prepare_matcher_elsewhere(self.store.path)  # failed: load_snapshot builds it here
             fresh = load_snapshot(self.store, self.artefact, newest)
         except Exception as exc:  # the old snapshot keeps serving; the next poll retries
             log.warning("snapshot reload failed", error=str(exc))

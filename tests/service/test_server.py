@@ -16,6 +16,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import structlog
 from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
@@ -386,3 +387,23 @@ def test_an_ingest_during_traffic_changes_the_snapshot_with_no_failed_call(
     while old_matcher() is not None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert old_matcher() is None
+
+
+def test_a_snapshot_written_without_its_matcher_is_built_by_another_process(
+    stub: pb_grpc.ResolverServiceStub, served: tuple[Running, Path], tmp_path: Path
+) -> None:
+    # The store's own API writes no matcher (the command line does): the server has a process of its own build
+    # and save it, and maps it; its own threads never build one.
+    running, base = served
+    before = running.holder.current.snapshot_id
+    watchlist = tmp_path / "Second.csv"
+    watchlist.write_text("id,name,kind\nWL-2,Petra Testovna Secondlistova,person\n", encoding="utf-8")
+    with structlog.testing.capture_logs() as logs:
+        RegistryStore(base / "registry.duckdb").ingest(parse_all([watchlist]))
+        deadline = time.monotonic() + 120
+        while running.holder.current.snapshot_id == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert running.holder.current.snapshot_id > before
+    assert [e["matcher"] for e in logs if e["event"] == "snapshot loaded"] == ["mapped"]
+    response = resolve(stub, name="Petra Testovna Secondlistova", kind=pb.ENTITY_KIND_PERSON)
+    assert response.matches[0].entity.id == "watchlist_second:WL-2"
