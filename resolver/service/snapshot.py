@@ -250,9 +250,9 @@ class SnapshotHolder:
     The watcher polls cheaply (the store file's size and modification time), and only when they change opens
     the store to read its current snapshot id. A new snapshot is loaded in the watcher's thread while requests
     go on against the old one; the swap is one reference assignment. Its matcher is mapped from the saved copy
-    (`resolver ingest` saves one); with ``build_elsewhere``, a reload whose matcher is missing has a process of its
-    own build and save it (prepare_matcher_elsewhere), not this one. A failed load is logged and retried at the next change: the
-    old snapshot keeps serving.
+    (`resolver ingest` saves one); with ``build_elsewhere``, a reload whose matcher is missing has a process of
+    its own build and save it (prepare_matcher_elsewhere), not this one. A failed load is logged and retried at
+    the next change: the old snapshot keeps serving.
     """
 
     def __init__(
@@ -288,11 +288,13 @@ class SnapshotHolder:
         if state == self._seen:
             return False
         try:
-            newest = self.store.status().snapshot_id
+            status = self.store.status()
+            newest = status.snapshot_id
             if newest is None or newest == self.current.snapshot_id:
                 self._seen = state
                 return False
-            if self.build_elsewhere:
+            saved = SavedMatchers(saved_matchers_dir(self.store)).path(_matcher_key(newest, status.snapshot_digest))
+            if self.build_elsewhere and not saved.exists():
                 prepare_matcher_elsewhere(self.store.path)  # failed: load_snapshot builds it here
             fresh = load_snapshot(self.store, self.artefact, newest)
         except Exception as exc:  # the old snapshot keeps serving; the next poll retries
