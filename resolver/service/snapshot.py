@@ -120,9 +120,7 @@ def prepare_matcher(store_path: Path, model_dir: Path | None = None, *, holding_
     if status.snapshot_id is None:
         raise StoreError(f"the store at {store.path} has no snapshot yet: run `resolver ingest`")
     snap, artefact = status.snapshot_id, load_artefact(model_dir or DEFAULT_MODEL_DIR)
-    _, how = SavedMatchers(saved_matchers_dir(store)).get(
-        _matcher_key(snap, status.snapshot_digest), artefact, _builder(store, snap, artefact), holding_lock=holding_lock
-    )
+    _, how = _snapshot_matcher(store, snap, status.snapshot_digest, artefact, holding_lock=holding_lock)
     log.info("matcher prepared", snapshot_id=snap, matcher=how)
     return how
 
@@ -150,19 +148,28 @@ def _prepare_matcher_process(store_path: Path, model_dir: Path | None) -> None:
     prepare_matcher(store_path, model_dir)
 
 
-def _matcher_key(snap: int, digest: str | None) -> str:
-    return f"s{snap}-{(digest or 'none')[:16]}"
+def _saved_matchers(store: RegistryStore, snap: int, digest: str | None) -> tuple[SavedMatchers, str]:
+    """The store's saved matchers, and the key of this snapshot's."""
+    return SavedMatchers(saved_matchers_dir(store)), f"s{snap}-{(digest or 'none')[:16]}"
 
 
-def _builder(store: RegistryStore, snap: int, artefact: ModelArtefact) -> Callable[[], Matcher]:
-    """Builds the snapshot's matcher from the store, with a connection of its own: no connection is held while
-    a process waits for another's build."""
+def _is_saved(store: RegistryStore, snap: int, digest: str | None) -> bool:
+    saved, key = _saved_matchers(store, snap, digest)
+    return saved.path(key).exists()
+
+
+def _snapshot_matcher(
+    store: RegistryStore, snap: int, digest: str | None, artefact: ModelArtefact, *, holding_lock: bool = False
+) -> tuple[Matcher, str]:
+    """The snapshot's matcher mapped from its saved copy, which is built (with a connection of its own: none is
+    held while a process waits for another's build) and saved first when there is none. See SavedMatchers.get."""
 
     def build() -> Matcher:
         with store.connect(read_only=True) as con:
             return Matcher(iter_model_rows(con, snap, index_keys=True), artefact)
 
-    return build
+    saved, key = _saved_matchers(store, snap, digest)
+    return saved.get(key, artefact, build, holding_lock=holding_lock)
 
 
 def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int | None = None) -> ServedSnapshot:
@@ -195,8 +202,7 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
             entities.add(eid, entity)
         rules = load_rules()
         graph = graph_of(con, snap, rules)
-    saved = SavedMatchers(saved_matchers_dir(store))
-    matcher, how = saved.get(_matcher_key(snap, status.snapshot_digest), artefact, _builder(store, snap, artefact))
+    matcher, how = _snapshot_matcher(store, snap, status.snapshot_digest, artefact)
     created = datetime.fromisoformat(status.created_at or "1970-01-01T00:00:00+00:00")
     response = pb.GetRegistryStatusResponse(
         snapshot_id=snap,
@@ -293,8 +299,7 @@ class SnapshotHolder:
             if newest is None or newest == self.current.snapshot_id:
                 self._seen = state
                 return False
-            saved = SavedMatchers(saved_matchers_dir(self.store)).path(_matcher_key(newest, status.snapshot_digest))
-            if self.build_elsewhere and not saved.exists():
+            if self.build_elsewhere and not _is_saved(self.store, newest, status.snapshot_digest):
                 prepare_matcher_elsewhere(self.store.path)  # failed: load_snapshot builds it here
             fresh = load_snapshot(self.store, self.artefact, newest)
         except Exception as exc:  # the old snapshot keeps serving; the next poll retries
