@@ -119,6 +119,8 @@ class ResolverServicer(pb_grpc.ResolverServiceServicer):
     def _keep(snapshot: ServedSnapshot, entity_id: str, options: Options) -> bool:
         if entity_id in options.exclude:
             return False
+        if not options.sources and not options.topics:
+            return True  # an exclusion only: no summary to parse (they are kept serialized, see EntitySummaries)
         entity = snapshot.entities.get(entity_id)
         if options.sources and (entity is None or entity.source not in options.sources):
             return False
