@@ -114,3 +114,43 @@ def test_ingest_saves_the_new_snapshots_matcher_for_servers_to_map(store: Path) 
         snapshot = load_snapshot(RegistryStore(store), load_artefact())
     assert [e["matcher"] for e in logs if e["event"] == "snapshot loaded"] == ["mapped"]
     assert snapshot.matcher.resolve(Query("Oleg DERIPASKA", "person"))[0], "the mapped matcher finds him"
+
+
+def test_ingest_writes_the_snapshot_even_when_its_matcher_cannot_be_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from resolver import cli
+    from resolver.model.artefact import load_artefact
+    from resolver.registry.store import RegistryStore
+    from resolver.service import snapshot as snapshot_module
+
+    watchlist = tmp_path / "Targets.csv"
+    watchlist.write_text("id,name,kind\nWL-1,Ivan Testovich Watchlistov,person\n", encoding="utf-8")
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(snapshot_module, "prepare_matcher", broken)
+    store = tmp_path / "registry.duckdb"
+    done = CliRunner().invoke(cli.app, ["ingest", str(watchlist), "--store", str(store)])
+    assert done.exit_code == 0, done.output
+    assert "snapshot 1 written" in done.output
+    assert "matcher was not saved (disk full); servers will build it" in done.output
+    # nothing lost: the snapshot is there, and a server builds the matcher it lacks
+    monkeypatch.undo()
+    with structlog.testing.capture_logs() as logs:
+        served = snapshot_module.load_snapshot(RegistryStore(store), load_artefact())
+    assert served.snapshot_id == 1
+    assert [e["matcher"] for e in logs if e["event"] == "snapshot loaded"] == ["saved"]
+    assert served.matcher.resolve(Query("Ivan Testovich Watchlistov", "person"))[0]
+
+
+def test_a_failed_matcher_builder_process_is_reported_not_raised(tmp_path: Path) -> None:
+    from resolver.service.snapshot import prepare_matcher_elsewhere
+
+    with structlog.testing.capture_logs() as logs:
+        ok = prepare_matcher_elsewhere(tmp_path / "no store here.duckdb")  # no snapshot: the builder fails
+    assert ok is False
+    assert [e["exitcode"] for e in logs if e["event"] == "the matcher builder failed"] == [1]
