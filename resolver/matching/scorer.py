@@ -127,9 +127,20 @@ _ALIGNED = re.compile(
 
 # "<names in different scripts> AND <another condition>" (DuckDB: NULL <> x is NULL, so both must be stated)
 _SCRIPTS_DIFFER = re.compile(r'^"name_script_l" <> "name_script_r" AND (?P<rest>.+)$')
+# "<two lists of one length> AND <another condition>"
+_SAME_LENGTH = re.compile(rf"^ARRAY_LENGTH\({_C}\) = ARRAY_LENGTH\({_R}\) AND (?P<rest>.+)$")
+
+
+def _same_length(col: str, rest: Test) -> Test:
+    def test(q: Row, c: Row) -> bool:
+        a, b = q[col], c[col]
+        return a is not None and b is not None and len(a) == len(b) and rest(q, c)
+
+    return test
 
 _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
     (_SCRIPTS_DIFFER, lambda m: _scripts_differ(translate(m["rest"]))),
+    (_SAME_LENGTH, lambda m: _same_length(m["col"], translate(m["rest"]))),
     (re.compile(rf"^{_C} IS NULL OR {_R} IS NULL$"), lambda m: _null(m["col"])),
     (re.compile(rf"^{_C} = {_R}$"), lambda m: _exact(m["col"])),
     (
@@ -179,6 +190,8 @@ def similarity_floor(sql: str) -> Floor | None:
         if floor is not None and floor[0] == "aligned":
             return "aligned-xs", floor[1], floor[2]  # here the scripts narrow the candidates a lot
         return floor
+    if match := _SAME_LENGTH.match(condition):
+        return similarity_floor(match["rest"])  # necessary for the whole, as above
     if match := _EXACT.match(condition):
         return "jw", match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
     if match := _JW.match(condition):
