@@ -348,6 +348,10 @@ class TokenColumn(Sequence[Any]):
         tokens = self._tokens
         return [tokens[t] for t in token_ids.tolist()]
 
+    def sizes(self, rows: NDArray[np.int32]) -> NDArray[np.int64]:
+        """How many tokens each of ``rows`` has (0 for None)."""
+        return self.offsets[rows + 1] - self.offsets[rows]
+
     def token_id(self, token: str) -> int:
         return self._vocabulary.get(token, -1)
 

@@ -31,7 +31,7 @@ from resolver.matching.columns import (
 )
 from resolver.matching.index import CandidateIndex
 from resolver.matching.query import Query
-from resolver.matching.scorer import CompiledModel, Evidence, Plan, probability, tf_columns, tf_table
+from resolver.matching.scorer import CompiledModel, Evidence, Floor, Plan, probability, tf_columns, tf_table
 from resolver.model.artefact import ModelArtefact
 from resolver.model.features import model_row, stated_kind
 from resolver.names import prepare_name
@@ -45,10 +45,9 @@ DEFAULT_BLOCK_CAP = 1000  # a key shared by more registry names than this opens 
 _CDIST_FROM = 32  # more candidates than this left to check: one vectorised call (cdist, numpy), not a loop
 
 
-def _floor_cost(floor: tuple[str, str, float]) -> int:
+def _floor_cost(floor: Floor) -> int:
     """Floors cheapest first: equal values (by hash), Jaro-Winkler bounds, word lists, aligned words."""
-    kind, _, value = floor
-    return {"jw": 0 if value >= 1.0 else 1, "overlap": 2, "subset": 2}.get(kind, 3)
+    return {"jw": 0 if floor.value >= 1.0 else 1, "overlap": 2, "subset": 2}.get(floor.kind, 3)
 
 
 @dataclass(frozen=True)
@@ -173,31 +172,30 @@ class Matcher:
         keep = np.zeros(ids.size, dtype=bool)
         for floor in sorted(floors, key=_floor_cost):
             if _floor_cost(floor) == 0:  # equal values by hash: cheaper on every candidate than gathering the rest
-                keep |= self._floor_keep(qrow, *floor, ids)
+                keep |= self._floor_keep(qrow, floor, ids)
             else:  # on what no cheaper floor kept
                 rest = np.flatnonzero(~keep)
-                keep[rest] = self._floor_keep(qrow, *floor, ids[rest])
+                keep[rest] = self._floor_keep(qrow, floor, ids[rest])
         kept: list[int] = ids[keep].tolist()
         return kept
 
-    def _floor_keep(
-        self, qrow: Mapping[str, Any], kind: str, column: str, floor: float, ids: NDArray[np.int32]
-    ) -> NDArray[np.bool_]:
+    def _floor_keep(self, qrow: Mapping[str, Any], floor: Floor, ids: NDArray[np.int32]) -> NDArray[np.bool_]:
         """The candidates that pass one floor (see CompiledModel.similarity_floors)."""
+        kind, column, value, words = floor
         if kind == "jw":
-            return self._jw_keep(column, qrow[column], floor, ids)
+            return self._jw_keep(column, qrow[column], value, ids)
         mine = qrow[column]
         if mine is None:
             return np.zeros(ids.size, dtype=bool)
         if kind in ("overlap", "subset"):
-            return self._shared_keep(column, mine, floor, ids, subset=kind == "subset")
-        if kind == "aligned":
-            return self._aligned_keep(column, mine, floor, ids, other_script_than=None)
+            return self._shared_keep(column, mine, value, ids, subset=kind == "subset")
+        if kind in ("aligned", "aligned-same"):
+            return self._aligned_keep(column, mine, value, ids, words=words, same_length=kind == "aligned-same")
         if kind == "aligned-xs":
             script = qrow["name_script"]  # names in two stated scripts only
             if script is None:
                 return np.zeros(ids.size, dtype=bool)
-            return self._aligned_keep(column, mine, floor, ids, other_script_than=script)
+            return self._aligned_keep(column, mine, value, ids, words=words, other_script_than=script)
         raise ValueError(f"unknown similarity floor {kind!r}")
 
     def _shared_keep(
@@ -249,16 +247,25 @@ class Matcher:
         return keep
 
     def _aligned_keep(
-        self, column: str, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, other_script_than: str | None
+        self,
+        column: str,
+        mine: Sequence[str],
+        floor: float,
+        ids: NDArray[np.int32],
+        *,
+        words: int = 0,
+        same_length: bool = False,
+        other_script_than: str | None = None,
     ) -> NDArray[np.bool_]:
         """Candidates whose word list ``column`` aligns with ``mine`` as aligned_words_sql's first half says: the
         words of the shorter list (the candidate's on equal lengths, as scorer._aligned), each with its best
-        Jaro-Winkler match in the other, average ``floor`` or more. With ``other_script_than``, only candidates
-        whose name is in another stated script. Necessary for the level, not sufficient (the one-to-one half and
-        the minimum of words are left to the scorer); a small slack keeps sums in another order."""
+        Jaro-Winkler match in the other, average ``floor`` or more; neither list shorter than ``words``. With
+        ``same_length``, only candidates whose list is as long as ``mine``; with ``other_script_than``, only those
+        whose name is in another stated script. Necessary for the level, not sufficient (the one-to-one half is
+        left to the scorer); a small slack keeps sums in another order."""
         keep = np.zeros(ids.size, dtype=bool)
         values = self.rows.columns[column]
-        if not isinstance(values, TokenColumn) or not mine or not ids.size:
+        if not isinstance(values, TokenColumn) or not mine or len(mine) < words or not ids.size:
             return keep
         maybe = np.flatnonzero(~values.null[ids])
         if other_script_than is not None:
@@ -266,21 +273,25 @@ class Matcher:
             codes = scripts.codes[ids[maybe]]
             mine_code = scripts.values.index(other_script_than) if other_script_than in scripts.values else -1
             maybe = maybe[(codes >= 0) & (codes != mine_code)]
-        rows = ids[maybe]
-        maybe = maybe[values.offsets[rows + 1] > values.offsets[rows]]  # reduceat below needs words in every row
+        lengths = values.sizes(ids[maybe])
+        # lengths checked before any word is compared; reduceat below needs words in every row
+        maybe = maybe[lengths == len(mine)] if same_length else maybe[lengths >= max(words, 1)]
         if not maybe.size:
             return keep
         flat, ends, sizes = values.concatenated(ids[maybe])
         firsts = ends - sizes  # where each row's words begin in the flat list
         distinct, at = np.unique(flat, return_inverse=True)
-        words = values.vocabulary_of(distinct)
-        scores = process.cdist(list(mine), words, scorer=JaroWinkler.similarity, dtype=np.float64)[:, at]
+        vocabulary = values.vocabulary_of(distinct)
+        scores = process.cdist(list(mine), vocabulary, scorer=JaroWinkler.similarity, dtype=np.float64)[:, at]
         n = len(mine)
         # the candidate's list is the shorter: its words' best matches among mine, averaged
         theirs = np.add.reduceat(scores.max(axis=0), firsts) / sizes
-        # mine is the shorter: my words' best matches among the candidate's, averaged
-        ours = np.maximum.reduceat(scores, firsts, axis=1).mean(axis=0)
-        mean = np.where(sizes <= n, theirs, ours)
+        if same_length:
+            mean = theirs  # equal lengths: the candidate's list is "the shorter"
+        else:
+            # mine is the shorter: my words' best matches among the candidate's, averaged
+            ours = np.maximum.reduceat(scores, firsts, axis=1).mean(axis=0)
+            mean = np.where(sizes <= n, theirs, ours)
         keep[maybe] = mean >= floor - 1e-9
         return keep
 

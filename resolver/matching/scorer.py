@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from rapidfuzz.distance import JaroWinkler
 from splink import SettingsCreator
@@ -138,6 +138,7 @@ def _same_length(col: str, rest: Test) -> Test:
 
     return test
 
+
 _TRANSLATIONS: list[tuple[re.Pattern[str], Callable[..., Test]]] = [
     (_SCRIPTS_DIFFER, lambda m: _scripts_differ(translate(m["rest"]))),
     (_SAME_LENGTH, lambda m: _same_length(m["col"], translate(m["rest"]))),
@@ -172,10 +173,17 @@ _JW = re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$")
 
 # A floor: ("jw", column, s) — the level holds only if Jaro-Winkler(column) >= s (exact match: 1.0);
 # ("overlap", column, n) — only if the two lists share at least n items; ("subset", column, n) — only if
-# the shorter list has n items or more and every one of them is in the other; ("aligned", column, t) — only if
-# the words of the shorter list, each with its best Jaro-Winkler match in the other, average t or more (the
-# first half of aligned_words_sql); "aligned-xs" the same, and only for names in two stated scripts.
-Floor = tuple[str, str, float]
+# the shorter list has n items or more and every one of them is in the other; ("aligned", column, t, n) — only if
+# the words of the shorter list (n or more), each with its best Jaro-Winkler match in the other, average t or more
+# (the first half of aligned_words_sql); "aligned-xs" the same, and only for names in two stated scripts;
+# "aligned-same" the same, and only for two lists of one length.
+class Floor(NamedTuple):
+    kind: str
+    column: str
+    value: float
+    words: int = 0  # the "aligned" floors: neither list may have fewer items than this
+
+
 _SUBSET = re.compile(
     rf"^LEAST\(ARRAY_LENGTH\({_C}\), ARRAY_LENGTH\({_R}\)\) >= (?P<n>\d+) AND ARRAY_LENGTH\(ARRAY_INTERSECT"
 )
@@ -187,21 +195,24 @@ def similarity_floor(sql: str) -> Floor | None:
     condition = " ".join(sql.split())
     if match := _SCRIPTS_DIFFER.match(condition):
         floor = similarity_floor(match["rest"])  # the rest's floor is necessary for the whole
-        if floor is not None and floor[0] == "aligned":
-            return "aligned-xs", floor[1], floor[2]  # here the scripts narrow the candidates a lot
+        if floor is not None and floor.kind == "aligned":
+            return floor._replace(kind="aligned-xs")  # here the scripts narrow the candidates a lot
         return floor
     if match := _SAME_LENGTH.match(condition):
-        return similarity_floor(match["rest"])  # necessary for the whole, as above
+        floor = similarity_floor(match["rest"])  # necessary for the whole, as above
+        if floor is not None and floor.kind == "aligned" and floor.column == match["col"]:
+            return floor._replace(kind="aligned-same")  # here the lengths narrow the candidates a lot
+        return floor
     if match := _EXACT.match(condition):
-        return "jw", match["col"], 1.0  # Jaro-Winkler is 1.0 exactly for identical strings
+        return Floor("jw", match["col"], 1.0)  # Jaro-Winkler is 1.0 exactly for identical strings
     if match := _JW.match(condition):
-        return "jw", match["col"], float(match["t"])
+        return Floor("jw", match["col"], float(match["t"]))
     if match := _SUBSET.match(condition):
-        return "subset", match["col"], float(match["n"])
+        return Floor("subset", match["col"], float(match["n"]))
     if match := _OVERLAP.match(condition):
-        return "overlap", match["col"], float(match["n"])
+        return Floor("overlap", match["col"], float(match["n"]))
     if match := _ALIGNED.match(condition):
-        return "aligned", match["col"], float(match["t"])
+        return Floor("aligned", match["col"], float(match["t"]), int(match["n"]))
     return None
 
 
@@ -382,23 +393,26 @@ class CompiledModel:
 
     @staticmethod
     def _similarity_floors(comparison: Comparison, reachable_levels: int, positive: bool) -> list[Floor] | None:
-        floors: dict[tuple[str, str], float] = {}
+        floors: dict[tuple[str, str], Floor] = {}
         for level in comparison.levels[:reachable_levels]:
             if level.value == -1 and positive:
                 continue  # the null level adds 0
-            if level.similarity_floor is None:
+            floor = level.similarity_floor
+            if floor is None:
                 return None
-            kind, column, floor = level.similarity_floor
-            floors[(kind, column)] = min(floor, floors.get((kind, column), floor))
-        return [(kind, column, floor) for (kind, column), floor in sorted(floors.items())]
+            seen = floors.get((floor.kind, floor.column), floor)  # two levels, one floor: the looser of each part
+            floors[(floor.kind, floor.column)] = floor._replace(
+                value=min(floor.value, seen.value), words=min(floor.words, seen.words)
+            )
+        return [floor for _, floor in sorted(floors.items())]
 
     def floor_columns(self, kind: str) -> list[str]:
         """The columns of the model's floors of this kind ("jw", "subset" ...)."""
         found = {
-            level.similarity_floor[1]
+            level.similarity_floor.column
             for comparison in self.comparisons
             for level in comparison.levels
-            if level.similarity_floor is not None and level.similarity_floor[0] == kind
+            if level.similarity_floor is not None and level.similarity_floor.kind == kind
         }
         return sorted(found)
 

@@ -67,9 +67,8 @@ ALIGNED_HIGH, ALIGNED_LOW = 0.90, 0.82
 # Yuriy Gennadievich". Where the words only align one way (a short name inside a longer one: "Daniel Stone" /
 # "Christopher Daniel Stines"), or there are only two ("Jorge Vargas" / "Jorge Barga"), chance does it often
 # among people on no list; with three aligned both ways, seldom.
-ALL_WORDS_ALIGNED_SQL = (
-    'ARRAY_LENGTH("name_tokens_l") = ARRAY_LENGTH("name_tokens_r") AND '
-    + aligned_words_sql(ALIGNED_HIGH, min_words=3)
+ALL_WORDS_ALIGNED_SQL = 'ARRAY_LENGTH("name_tokens_l") = ARRAY_LENGTH("name_tokens_r") AND ' + aligned_words_sql(
+    ALIGNED_HIGH, min_words=3
 )
 # Names in different scripts (Latin, Cyrillic, Arabic) whose folded words align one to one once romanised
 # ("Jurij Chadzjimuratovitj" / "Юрый Хаджымуратавіч"). It sits below the subset level, where its learnt weight puts

@@ -13,7 +13,7 @@ import structlog
 
 from resolver.matching.engine import Matcher, Query
 from resolver.matching.pairs import pair_rows, read_pairs
-from resolver.matching.scorer import CompiledModel, tf_columns, tf_table
+from resolver.matching.scorer import CompiledModel, Floor, tf_columns, tf_table
 from resolver.model.artefact import ModelArtefact, write_artefact
 from resolver.model.threshold import threshold_at_fpr
 from resolver.model.train import registry_rows, train
@@ -156,5 +156,5 @@ def same_words_weight(model: dict[str, Any]) -> float:
     prior plus the "same words, any order" level (term frequencies aside)."""
     scorer = CompiledModel(model, {column: {} for column in tf_columns(model)})
     name = next(c for c in scorer.comparisons if c.name == "name")
-    level = next(lv for lv in name.levels if lv.similarity_floor == ("jw", "name_sorted", 1.0))
+    level = next(lv for lv in name.levels if lv.similarity_floor == Floor("jw", "name_sorted", 1.0))
     return scorer.prior_weight + level.weight

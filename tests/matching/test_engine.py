@@ -13,9 +13,10 @@ from rapidfuzz.distance import JaroWinkler
 
 from resolver.matching.columns import StringColumn, TokenColumn, _jw_bound
 from resolver.matching.engine import Matcher, Query
-from resolver.matching.scorer import CompiledModel, _aligned, tf_columns, tf_table
+from resolver.matching.scorer import CompiledModel, _aligned, tf_columns, tf_table, translate
 from resolver.model.artefact import load_artefact
 from resolver.model.features import COLUMNS, model_row
+from resolver.model.settings import ALIGNED_HIGH, ALL_WORDS_ALIGNED_SQL
 from resolver.model.train import iter_model_rows, registry_rows
 from resolver.names import prepare_name
 from resolver.registry.ingest import parse_all
@@ -233,8 +234,8 @@ def test_similarity_floors_worked_out_once_equal_the_definition(matcher: Matcher
         edges = sorted({*comparison.reachable, 0.0})
         needs = [x + d for x in edges for d in (-1e-9, 0.0, 1e-9)] + [edges[0] - 5, edges[-1] + 5]
         for need in needs * 2:  # the second time from what was remembered
-            expected: list[tuple[str, str, float]] | None = []
-            floors: dict[tuple[str, str], float] = {}
+            expected: list[tuple[str, str, float, int]] | None = []
+            floors: dict[tuple[str, str], tuple[float, int]] = {}
             for level, reachable in zip(comparison.levels, comparison.reachable, strict=True):
                 if reachable < need:
                     break
@@ -243,10 +244,11 @@ def test_similarity_floors_worked_out_once_equal_the_definition(matcher: Matcher
                 if level.similarity_floor is None:
                     expected = None
                     break
-                kind, column, floor = level.similarity_floor
-                floors[(kind, column)] = min(floor, floors.get((kind, column), floor))
+                kind, column, floor, words = level.similarity_floor
+                seen = floors.get((kind, column), (floor, words))
+                floors[(kind, column)] = (min(floor, seen[0]), min(words, seen[1]))
             if expected is not None:
-                expected = [(k, c, f) for (k, c), f in sorted(floors.items())]
+                expected = [(k, c, f, w) for (k, c), (f, w) in sorted(floors.items())]
             assert scorer.similarity_floors(comparison, need) == expected, (comparison.name, need)
             tried += 1
     assert tried > 50
@@ -339,22 +341,26 @@ def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher,
 
 @pytest.mark.parametrize("column", ["name_tokens", "name_folded_tokens"])
 def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matcher, column: str) -> None:
-    """The prefilter's "aligned" floor against the aligned-words level itself (scorer._aligned, the SQL's
-    translation) on every registry row: every row the level holds for is kept; with "aligned-xs", only rows
-    whose name is in another stated script."""
-    aligned = _aligned(column, 2, 0.82)
+    """The prefilter's "aligned" floors against the aligned-words levels themselves (scorer._aligned, the SQL's
+    translation; with equal lengths, the all-words-align level's) on every registry row: every row a level holds
+    for is kept by its floor; with "aligned-xs", only rows whose name is in another stated script; with
+    "aligned-same", only rows of the query's length."""
+    aligned, all_align = _aligned(column, 2, 0.82), translate(ALL_WORDS_ALIGNED_SQL.replace("name_tokens", column))
     ids = np.arange(len(matcher.rows), dtype=np.int32)
-    scripts = matcher.rows.columns["name_script"]
-    holds_any = 0
+    scripts, tokens = matcher.rows.columns["name_script"], matcher.rows.columns[column]
+    holds_any = holds_all = 0
     for name in (
         "Oleg Vladimirovich Deripaska",
         "Олег Владимирович Дерипаска",
         "Banco Nacional de Cuba",
         "Ali Mohamed",
+        "Ali Mohamed Hassan",
     ):
         qrow = matcher._query_rows(Query(name, None))[0]
-        kept = matcher._aligned_keep(column, qrow[column], 0.82, ids, other_script_than=None)
-        kept_xs = matcher._aligned_keep(column, qrow[column], 0.82, ids, other_script_than=qrow["name_script"])
+        mine = qrow[column]
+        kept = matcher._aligned_keep(column, mine, 0.82, ids, words=2)
+        kept_xs = matcher._aligned_keep(column, mine, 0.82, ids, words=2, other_script_than=qrow["name_script"])
+        kept_same = matcher._aligned_keep(column, mine, ALIGNED_HIGH, ids, words=3, same_length=True)
         for i in range(len(matcher.rows)):
             row = matcher.rows.row(i)
             if aligned(qrow, row):
@@ -362,7 +368,12 @@ def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matche
                 assert kept[i], (name, row["name"])
                 if scripts[i] is not None and scripts[i] != qrow["name_script"]:
                     assert kept_xs[i], (name, row["name"])
+            if all_align(qrow, row):
+                holds_all += 1
+                assert kept_same[i], (name, row["name"])
             if kept_xs[i]:
                 assert scripts[i] is not None and scripts[i] != qrow["name_script"]
+            if kept_same[i]:
+                assert len(tokens[i]) == len(mine) >= 3
         assert kept.sum() < len(ids) / 20  # a floor that keeps little, not everything
-    assert holds_any > 20
+    assert holds_any > 20 and holds_all > 5
