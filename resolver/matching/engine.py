@@ -267,6 +267,8 @@ class Matcher:
         values = self.rows.columns[column]
         if not isinstance(values, TokenColumn) or not mine or len(mine) < words or not ids.size:
             return keep
+        if same_length and other_script_than is None:
+            return self._aligned_same_keep(values, mine, floor, ids)
         maybe = np.flatnonzero(~values.null[ids])
         if other_script_than is not None:
             scripts = cast(CodedColumn, self.rows.columns["name_script"])
@@ -293,6 +295,23 @@ class Matcher:
             ours = np.maximum.reduceat(scores, firsts, axis=1).mean(axis=0)
             mean = np.where(sizes <= n, theirs, ours)
         keep[maybe] = mean >= floor - 1e-9
+        return keep
+
+    @staticmethod
+    def _aligned_same_keep(
+        values: TokenColumn, mine: Sequence[str], floor: float, ids: NDArray[np.int32]
+    ) -> NDArray[np.bool_]:
+        """_aligned_keep for candidates as long as ``mine`` only: their word ids as a matrix (a row per candidate),
+        each distinct word's best Jaro-Winkler match among mine, averaged per row."""
+        keep = np.zeros(ids.size, dtype=bool)
+        at, words = values.of_length(ids, len(mine))
+        if not at.size:
+            return keep
+        distinct, where = np.unique(words.ravel(), return_inverse=True)
+        similar = process.cdist(
+            list(mine), values.vocabulary_of(distinct), scorer=JaroWinkler.similarity, dtype=np.float64
+        )
+        keep[at] = similar.max(axis=0)[where.reshape(words.shape)].mean(axis=1) >= floor - 1e-9
         return keep
 
     def _jw_keep(self, column: str, value: str | None, floor: float, ids: NDArray[np.int32]) -> NDArray[np.bool_]:
