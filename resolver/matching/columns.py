@@ -344,13 +344,9 @@ class TokenColumn(Sequence[Any]):
         return self.ids.take(flat), ends, sizes
 
     def vocabulary_of(self, token_ids: NDArray[np.int32]) -> list[str]:
-        """The tokens of ``token_ids`` (of a frozen column)."""
-        table = self.__dict__.get("_token_table")
-        if table is None or len(table) != len(self._tokens):
-            # the shared vocabulary's strings in an object array (8 bytes a token, made on first use): one gather
-            # rather than a Python lookup per token
-            table = self.__dict__["_token_table"] = np.array(self._tokens, dtype=object)
-        return cast("list[str]", table[token_ids].tolist())
+        """The tokens of ``token_ids``."""
+        tokens = self._tokens
+        return [tokens[t] for t in token_ids.tolist()]
 
     def sizes(self, rows: NDArray[np.int32]) -> NDArray[np.int64]:
         """How many tokens each of ``rows`` has (0 for None)."""

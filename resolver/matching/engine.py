@@ -189,8 +189,10 @@ class Matcher:
             return np.zeros(ids.size, dtype=bool)
         if kind in ("overlap", "subset"):
             return self._shared_keep(column, mine, value, ids, subset=kind == "subset")
-        if kind in ("aligned", "aligned-same"):
-            return self._aligned_keep(column, mine, value, ids, words=words, same_length=kind == "aligned-same")
+        if kind == "aligned":
+            return self._aligned_keep(column, mine, value, ids, words=words)
+        if kind == "aligned-same":
+            return self._aligned_same_keep(column, mine, value, ids, words=words)
         if kind == "aligned-xs":
             script = qrow["name_script"]  # names in two stated scripts only
             if script is None:
@@ -254,30 +256,25 @@ class Matcher:
         ids: NDArray[np.int32],
         *,
         words: int = 0,
-        same_length: bool = False,
         other_script_than: str | None = None,
     ) -> NDArray[np.bool_]:
         """Candidates whose word list ``column`` aligns with ``mine`` as aligned_words_sql's first half says: the
         words of the shorter list (the candidate's on equal lengths, as scorer._aligned), each with its best
         Jaro-Winkler match in the other, average ``floor`` or more; neither list shorter than ``words``. With
-        ``same_length``, only candidates whose list is as long as ``mine``; with ``other_script_than``, only those
-        whose name is in another stated script. Necessary for the level, not sufficient (the one-to-one half is
-        left to the scorer); a small slack keeps sums in another order."""
+        ``other_script_than``, only candidates whose name is in another stated script. Necessary for the level,
+        not sufficient (the one-to-one half is left to the scorer); a small slack keeps sums in another order."""
         keep = np.zeros(ids.size, dtype=bool)
         values = self.rows.columns[column]
         if not isinstance(values, TokenColumn) or not mine or len(mine) < words or not ids.size:
             return keep
-        if same_length and other_script_than is None:
-            return self._aligned_same_keep(values, mine, floor, ids)
         maybe = np.flatnonzero(~values.null[ids])
         if other_script_than is not None:
             scripts = cast(CodedColumn, self.rows.columns["name_script"])
             codes = scripts.codes[ids[maybe]]
             mine_code = scripts.values.index(other_script_than) if other_script_than in scripts.values else -1
             maybe = maybe[(codes >= 0) & (codes != mine_code)]
-        lengths = values.sizes(ids[maybe])
         # lengths checked before any word is compared; reduceat below needs words in every row
-        maybe = maybe[lengths == len(mine)] if same_length else maybe[lengths >= max(words, 1)]
+        maybe = maybe[values.sizes(ids[maybe]) >= max(words, 1)]
         if not maybe.size:
             return keep
         flat, ends, sizes = values.concatenated(ids[maybe])
@@ -288,30 +285,29 @@ class Matcher:
         n = len(mine)
         # the candidate's list is the shorter: its words' best matches among mine, averaged
         theirs = np.add.reduceat(scores.max(axis=0), firsts) / sizes
-        if same_length:
-            mean = theirs  # equal lengths: the candidate's list is "the shorter"
-        else:
-            # mine is the shorter: my words' best matches among the candidate's, averaged
-            ours = np.maximum.reduceat(scores, firsts, axis=1).mean(axis=0)
-            mean = np.where(sizes <= n, theirs, ours)
+        # mine is the shorter: my words' best matches among the candidate's, averaged
+        ours = np.maximum.reduceat(scores, firsts, axis=1).mean(axis=0)
+        mean = np.where(sizes <= n, theirs, ours)
         keep[maybe] = mean >= floor - 1e-9
         return keep
 
-    @staticmethod
     def _aligned_same_keep(
-        values: TokenColumn, mine: Sequence[str], floor: float, ids: NDArray[np.int32]
+        self, column: str, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, words: int = 0
     ) -> NDArray[np.bool_]:
-        """_aligned_keep for candidates as long as ``mine`` only: their word ids as a matrix (a row per candidate),
-        each distinct word's best Jaro-Winkler match among mine, averaged per row."""
+        """_aligned_keep for candidates whose list is as long as ``mine`` (``words`` or more): their word ids as a
+        matrix, a row per candidate; each distinct word's best Jaro-Winkler match among mine, averaged per row."""
         keep = np.zeros(ids.size, dtype=bool)
-        at, words = values.of_length(ids, len(mine))
+        values = self.rows.columns[column]
+        if not isinstance(values, TokenColumn) or not mine or len(mine) < words or not ids.size:
+            return keep
+        at, matrix = values.of_length(ids, len(mine))
         if not at.size:
             return keep
-        distinct, where = np.unique(words.ravel(), return_inverse=True)
+        distinct, where = np.unique(matrix.ravel(), return_inverse=True)
         similar = process.cdist(
             list(mine), values.vocabulary_of(distinct), scorer=JaroWinkler.similarity, dtype=np.float64
         )
-        keep[at] = similar.max(axis=0)[where.reshape(words.shape)].mean(axis=1) >= floor - 1e-9
+        keep[at] = similar.max(axis=0)[where.reshape(matrix.shape)].mean(axis=1) >= floor - 1e-9
         return keep
 
     def _jw_keep(self, column: str, value: str | None, floor: float, ids: NDArray[np.int32]) -> NDArray[np.bool_]:

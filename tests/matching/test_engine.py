@@ -360,7 +360,7 @@ def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matche
         mine = qrow[column]
         kept = matcher._aligned_keep(column, mine, 0.82, ids, words=2)
         kept_xs = matcher._aligned_keep(column, mine, 0.82, ids, words=2, other_script_than=qrow["name_script"])
-        kept_same = matcher._aligned_keep(column, mine, ALIGNED_HIGH, ids, words=3, same_length=True)
+        kept_same = matcher._aligned_same_keep(column, mine, ALIGNED_HIGH, ids, words=3)
         for i in range(len(matcher.rows)):
             row = matcher.rows.row(i)
             if aligned(qrow, row):
