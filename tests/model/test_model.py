@@ -140,8 +140,8 @@ ALL_ALIGN = "Same number of words (3 or more), all align"
         ("Сергей Валерьевич АКСЁНОВ", "Сергій Валерійович АКСЬОНОВ", True),
         ("NAZARANKA, Yuriy Henadzievich", "NAZARENKO, Yuriy Gennadievich", True),
         ("Nataliya Vladimirovna PETKEVICH", "Natalya Uladzimirauna PETKEVICH", True),
-        # parties on no list against listed names (synthetic negatives): a short name inside a longer one, or
-        # two words only, is left to the looser "Words align" level
+        # parties on no list against listed names (synthetic negatives, near the threshold): names of unequal word
+        # counts, a short name's words found in a longer one, are left to the looser levels below the threshold
         ("Daniel Stone", "CHRISTOPHER DANIEL STINES", False),
         ("Christopher Beverly Rodriguez", "CHRIS RODRIGUEZ", False),
         ("Henry Marleny Soto", "MARK HENRY", False),
