@@ -244,7 +244,7 @@ class Matcher:
         shared = values.overlaps(ids, mine)
         keep = ~values.null[ids] & (shared >= floor)
         if subset:
-            shorter = np.minimum(values.offsets[ids + 1] - values.offsets[ids], len(set(mine)))
+            shorter = np.minimum(values.sizes(ids), len(set(mine)))
             keep &= shared == shorter
         return keep
 
