@@ -202,7 +202,8 @@ def _splink(
 def _valid(name: str, kind: str | None) -> bool:
     """Whether the service accepts Party(name, kind) (its own request check)."""
     from resolver.service.client import KIND_VALUES
-    from resolver.service.requests import InvalidRequest, party_query
+    from resolver.service.errors import InvalidRequest
+    from resolver.service.requests import party_query
     from resolver.v1 import resolver_pb2 as pb
 
     try:

@@ -15,8 +15,6 @@ from rich.table import Table
 
 from resolver.logs import configure_logging
 from resolver.registry.errors import IngestError
-from resolver.registry.ingest import parse_all, plan
-from resolver.registry.parsers import formats
 from resolver.registry.store import RegistryStore, StoreError, StoreStatus
 from resolver.service.audit_cli import app as audit_app
 from resolver.settings import EMBEDDED_REGISTRY, Settings
@@ -66,6 +64,7 @@ def ingest(
 ) -> None:
     """Parse registry files and write a new snapshot (atomic: all of it or nothing), and save its matcher."""
     from resolver.matching.persist import SavedMatchers
+    from resolver.registry.ingest import parse_all, plan
     from resolver.service.snapshot import prepare_matcher, saved_matchers_dir
 
     registry = _store(store)
@@ -117,6 +116,8 @@ def ingest(
 @app.command("formats")
 def list_formats() -> None:
     """The registry formats `resolver ingest` reads."""
+    from resolver.registry.parsers import formats
+
     table = Table("format", "description", box=None)
     for fmt in formats().values():
         table.add_row(fmt.name, fmt.description)
@@ -361,6 +362,8 @@ def serve(
     registry = _store(store)
     if not _has_snapshot(registry):
         err.print(f"no snapshot in {registry.path}: ingesting the embedded default registry")
+        from resolver.registry.ingest import parse_all
+
         try:
             result = registry.ingest(parse_all([EMBEDDED_REGISTRY]), note="embedded default registry")
         except (IngestError, StoreError) as exc:

@@ -148,7 +148,7 @@ def test_ingest_writes_the_snapshot_even_when_its_matcher_cannot_be_saved(
 
 
 def test_a_failed_matcher_builder_process_is_reported_not_raised(tmp_path: Path) -> None:
-    from resolver.service.snapshot import prepare_matcher_elsewhere
+    from resolver.service.builder import prepare_matcher_elsewhere
 
     with structlog.testing.capture_logs() as logs:
         ok = prepare_matcher_elsewhere(tmp_path / "no store here.duckdb")  # no snapshot: the builder fails

@@ -20,7 +20,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import structlog
-from rigour.text.scripts import text_scripts
 
 from resolver.registry.errors import IngestError
 from resolver.registry.records import KINDS, NAME_KINDS, RELATION_KINDS, ParsedSource
@@ -114,6 +113,8 @@ def sha256_file(path: Path) -> str:
 
 def name_script(name: str) -> str:
     """The Unicode scripts a name is written in, e.g. "Cyrillic" or "Cyrillic+Latin"; "" for none."""
+    from rigour.text.scripts import text_scripts  # here: rigour costs a process ~27 MiB, and readers never call this
+
     return "+".join(sorted(text_scripts(name)))
 
 

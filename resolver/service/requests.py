@@ -15,6 +15,7 @@ from rigour.territories import lookup_territory
 
 from resolver.matching.query import Query
 from resolver.names.prepare import MAX_NAME_CHARS
+from resolver.service.errors import InvalidRequest, Violation
 from resolver.v1 import resolver_pb2 as pb
 
 DEFAULT_LIMIT = 10
@@ -32,18 +33,6 @@ KIND_NAMES = {
     pb.ENTITY_KIND_VESSEL: "vessel",
     pb.ENTITY_KIND_AIRCRAFT: "aircraft",
 }
-
-
-@dataclass(frozen=True)
-class Violation:
-    field: str
-    description: str
-
-
-class InvalidRequest(Exception):
-    def __init__(self, violations: list[Violation]) -> None:
-        super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
-        self.violations = violations
 
 
 @dataclass(frozen=True)

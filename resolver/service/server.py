@@ -232,7 +232,7 @@ def serve(config: ServeConfig) -> None:
     # A process of its own builds and saves the snapshot's matcher (unless `resolver ingest` did), then exits: the
     # processes that serve map it (one copy of its pages for all of them), and none keeps the heap a build leaves
     # behind. Should it fail, they build it themselves (under a lock: one builds, the others map what it saved).
-    from resolver.service.snapshot import prepare_matcher_elsewhere
+    from resolver.service.builder import prepare_matcher_elsewhere
 
     prepare_matcher_elsewhere(config.store, config.model_dir)
     if config.workers == 1:

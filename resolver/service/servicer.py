@@ -17,12 +17,10 @@ from resolver.ownership.assess import assess
 from resolver.registry.store import RegistryStore, StoreError
 from resolver.service import observability
 from resolver.service.auth import CALLER
-from resolver.service.errors import abort, abort_invalid, batch_error
+from resolver.service.errors import InvalidRequest, Violation, abort, abort_invalid, batch_error
 from resolver.service.requests import (
     MAX_SHORT_FIELD,
-    InvalidRequest,
     Options,
-    Violation,
     as_of_date,
     party_query,
     party_record,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from resolver.ownership.graph import OwnershipGraph
 from resolver.ownership.load import graph_of
 from resolver.ownership.rules import Rule, load_rules
 from resolver.registry.store import RegistryStore, StoreError
+from resolver.service.builder import prepare_matcher_elsewhere
 from resolver.v1 import resolver_pb2 as pb
 
 log = structlog.get_logger(__name__)
@@ -123,29 +122,6 @@ def prepare_matcher(store_path: Path, model_dir: Path | None = None, *, holding_
     _, how = _snapshot_matcher(store, snap, status.snapshot_digest, artefact, holding_lock=holding_lock)
     log.info("matcher prepared", snapshot_id=snap, matcher=how)
     return how
-
-
-def prepare_matcher_elsewhere(store_path: Path, model_dir: Path | None = None) -> bool:
-    """Run prepare_matcher in a process of its own (spawned: nothing of this one's threads or locks), on every
-    CPU this machine lets it use, and wait for it. A serving process calls this rather than build a matcher
-    itself: a build holds the GIL for seconds while calls wait, and leaves its heap behind. False when the
-    process failed (the caller then builds)."""
-    context = multiprocessing.get_context("spawn")
-    builder = context.Process(target=_prepare_matcher_process, args=(store_path, model_dir), name="matcher-builder")
-    builder.start()
-    builder.join()
-    if builder.exitcode != 0:
-        log.warning("the matcher builder failed", exitcode=builder.exitcode)
-    return builder.exitcode == 0
-
-
-def _prepare_matcher_process(store_path: Path, model_dir: Path | None) -> None:
-    from resolver.logs import configure_logging_from_env
-
-    configure_logging_from_env()
-    with contextlib.suppress(OSError, AttributeError):  # a pinned parent's one CPU is not the builder's
-        os.sched_setaffinity(0, range(os.cpu_count() or 1))
-    prepare_matcher(store_path, model_dir)
 
 
 def _saved_matchers(store: RegistryStore, snap: int, digest: str | None) -> tuple[SavedMatchers, str]:

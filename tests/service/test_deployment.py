@@ -244,3 +244,21 @@ def test_a_refused_pinning_leaves_the_process_serving_unpinned_with_a_warning(
     assert [entry["event"] for entry in logs] == ["not pinned"]
     assert "not permitted" in logs[0]["error"]
     assert os.sched_getaffinity(0) == before
+
+
+# What the supervisor of `resolver serve --workers N` (and a single server's audit folder) imports: the command line,
+# the server module, the matcher builder's launcher and the audit log. It starts processes and folds journals; the
+# matching code, Splink and the name libraries are the workers' (~40 MiB of each process's peak memory).
+SUPERVISOR_IMPORTS = """
+import json, sys
+import resolver.cli, resolver.service.audit, resolver.service.builder, resolver.service.server
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_supervisor_of_the_workers_loads_no_matching_code() -> None:
+    done = subprocess.run([sys.executable, "-c", SUPERVISOR_IMPORTS], capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert "resolver.service.server" in loaded  # the probe imported what it says
+    heavy = {"splink", "rigour", "normality", "icu", "rapidfuzz", "resolver.matching.engine", "resolver.names"}
+    assert not heavy & loaded, sorted(heavy & loaded)
