@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -362,13 +363,15 @@ def serve(
     registry = _store(store)
     if not _has_snapshot(registry):
         err.print(f"no snapshot in {registry.path}: ingesting the embedded default registry")
-        from resolver.registry.ingest import parse_all
-
-        try:
-            result = registry.ingest(parse_all([EMBEDDED_REGISTRY]), note="embedded default registry")
-        except (IngestError, StoreError) as exc:
-            raise _fail(str(exc)) from None
-        err.print(f"snapshot {result.snapshot_id} written to {registry.path}")
+        # `resolver ingest --embedded` in a process of its own: it saves the snapshot's matcher too, and the heap
+        # of the parse (~40 MiB) stays out of the process that serves. Its table is printed to stderr, as logs are.
+        ingest_cmd = [sys.executable, "-m", "resolver.cli", "ingest", "--embedded", "--store", str(registry.path),
+                      "--note", "embedded default registry"]  # fmt: skip
+        done = subprocess.run(ingest_cmd, stdout=subprocess.PIPE, text=True, check=False)
+        if done.stdout.strip():
+            err.print(done.stdout.rstrip(), highlight=False, markup=False)
+        if done.returncode != 0:
+            raise _fail(f"the embedded default registry could not be ingested into {registry.path} (see above)")
     config = ServeConfig(
         store=registry.path,
         host=host,

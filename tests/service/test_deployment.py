@@ -246,6 +246,45 @@ def test_a_refused_pinning_leaves_the_process_serving_unpinned_with_a_warning(
     assert os.sched_getaffinity(0) == before
 
 
+def test_serve_on_a_fresh_store_ingests_the_embedded_registry_in_another_process_then_serves(tmp_path: Path) -> None:
+    # the README's main job: no store yet. `resolver ingest --embedded` runs in a child (its heap stays there and it
+    # saves the matcher); the server then maps that matcher and answers from snapshot 1.
+    port, store = _free_port(), tmp_path / "fresh" / "registry.duckdb"
+    env = {**os.environ, "RESOLVER_LOG_FORMAT": "json"}
+    cmd = [sys.executable, "-m", "resolver.cli", "serve", "--store", str(store), "--port", str(port)]
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            grpc.channel_ready_future(channel).result(timeout=300)
+            stub = pb_grpc.ResolverServiceStub(channel)
+            status = stub.GetRegistryStatus(pb.GetRegistryStatusRequest(), timeout=30)
+            assert status.snapshot_id == 1 and {s.version.source for s in status.sources} == {"us_ofac_sdn", "un_sc"}
+            party = pb.Party(name="Sberbank of Russia", kind=pb.ENTITY_KIND_ORGANIZATION)
+            response = stub.ResolveEntity(pb.ResolveEntityRequest(party=party), timeout=30)
+            assert response.matches and response.provenance.snapshot_id == 1
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 0, err[-2000:]
+    assert "ingesting the embedded default registry" in err and "snapshot 1 written to" in err
+    assert err.count("new version") == 2, "the ingest command's table: one row per source"
+    events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    (serving,) = [e["pid"] for e in events if e["event"] == "serving"]
+    loaded = [e for e in events if e["event"] == "snapshot loaded"]
+    assert loaded and all(e["matcher"] == "mapped" for e in loaded), "the server mapped the matcher the ingest saved"
+    assert serving == server.pid  # one worker: the command serves in its own process
+    assert RegistryStore(store).status().snapshot_id == 1
+
+
+def test_serve_says_so_when_the_embedded_registry_cannot_be_ingested(tmp_path: Path) -> None:
+    blocker = tmp_path / "not a directory"
+    blocker.write_text("a file where the store's folder should be")
+    cmd = [sys.executable, "-m", "resolver.cli", "serve", "--store", str(blocker / "registry.duckdb"), "--port", "0"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1
+    assert "the embedded default registry could not be ingested into" in done.stderr
+
+
 # What the supervisor of `resolver serve --workers N` (and a single server's audit folder) imports: the command line,
 # the server module, the matcher builder's launcher and the audit log. It starts processes and folds journals; the
 # matching code, Splink and the name libraries are the workers' (~40 MiB of each process's peak memory).
