@@ -47,7 +47,7 @@ _CDIST_FROM = 32  # more candidates than this left to check: one vectorised call
 
 def _floor_cost(floor: Floor) -> int:
     """Floors cheapest first: equal values (by hash), Jaro-Winkler bounds, word lists, aligned words."""
-    return {"jw": 0 if floor.value >= 1.0 else 1, "overlap": 2, "subset": 2}.get(floor.kind, 3)
+    return {"jw": 0 if floor.value >= 1.0 else 1, "equal-xs": 0, "overlap": 2, "subset": 2}.get(floor.kind, 3)
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,14 @@ class Matcher:
         kind, column, value, words = floor
         if kind == "jw":
             return self._jw_keep(column, qrow[column], value, ids)
+        if kind == "equal-xs":
+            keep = self._jw_keep(column, qrow[column], value, ids)
+            script = qrow["name_script"]  # names in two stated scripts only
+            if script is None:
+                return np.zeros(ids.size, dtype=bool)
+            at = np.flatnonzero(keep)
+            keep[at] = self._in_other_script(script, ids[at])
+            return keep
         mine = qrow[column]
         if mine is None:
             return np.zeros(ids.size, dtype=bool)
@@ -269,10 +277,7 @@ class Matcher:
             return keep
         maybe = np.flatnonzero(~values.null[ids])
         if other_script_than is not None:
-            scripts = cast(CodedColumn, self.rows.columns["name_script"])
-            codes = scripts.codes[ids[maybe]]
-            mine_code = scripts.values.index(other_script_than) if other_script_than in scripts.values else -1
-            maybe = maybe[(codes >= 0) & (codes != mine_code)]
+            maybe = maybe[self._in_other_script(other_script_than, ids[maybe])]
         # lengths checked before any word is compared; reduceat below needs words in every row
         maybe = maybe[values.sizes(ids[maybe]) >= max(words, 1)]
         if not maybe.size:
@@ -309,6 +314,14 @@ class Matcher:
         )
         keep[at] = similar.max(axis=0)[where.reshape(matrix.shape)].mean(axis=1) >= floor - 1e-9
         return keep
+
+    def _in_other_script(self, script: str, ids: NDArray[np.int32]) -> NDArray[np.bool_]:
+        """Which of ``ids`` have a name in a stated script (the model's ``name_script``) other than ``script``."""
+        scripts = cast(CodedColumn, self.rows.columns["name_script"])
+        codes = scripts.codes[ids]
+        mine = scripts.values.index(script) if script in scripts.values else -1
+        other: NDArray[np.bool_] = (codes >= 0) & (codes != mine)
+        return other
 
     def _jw_keep(self, column: str, value: str | None, floor: float, ids: NDArray[np.int32]) -> NDArray[np.bool_]:
         """Candidates whose Jaro-Winkler similarity on ``column`` is >= floor (None scores 0, as rapidfuzz)."""

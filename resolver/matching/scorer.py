@@ -176,7 +176,8 @@ _JW = re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$")
 # the shorter list has n items or more and every one of them is in the other; ("aligned", column, t, n) — only if
 # the words of the shorter list (n or more), each with its best Jaro-Winkler match in the other, average t or more
 # (the first half of aligned_words_sql); "aligned-xs" the same, and only for names in two stated scripts;
-# "aligned-same" the same, and only for two lists of one length.
+# "aligned-same" the same, and only for two lists of one length; ("equal-xs", column, 1.0) — only if the values are
+# equal and the names are in two stated scripts.
 class Floor(NamedTuple):
     kind: str
     column: str
@@ -197,6 +198,9 @@ def similarity_floor(sql: str) -> Floor | None:
         floor = similarity_floor(match["rest"])  # the rest's floor is necessary for the whole
         if floor is not None and floor.kind == "aligned":
             return floor._replace(kind="aligned-xs")  # here the scripts narrow the candidates a lot
+        if floor is not None and floor.kind == "jw" and floor.value >= 1.0:
+            # a skeleton of every word is shared by many names of one script ("mhmd y ml"): most are not the level's
+            return floor._replace(kind="equal-xs")
         return floor
     if match := _SAME_LENGTH.match(condition):
         floor = similarity_floor(match["rest"])  # necessary for the whole, as above

@@ -13,10 +13,15 @@ from rapidfuzz.distance import JaroWinkler
 
 from resolver.matching.columns import StringColumn, TokenColumn, _jw_bound
 from resolver.matching.engine import Matcher, Query
-from resolver.matching.scorer import CompiledModel, _aligned, tf_columns, tf_table, translate
+from resolver.matching.scorer import CompiledModel, Floor, _aligned, similarity_floor, tf_columns, tf_table, translate
 from resolver.model.artefact import load_artefact
 from resolver.model.features import COLUMNS, model_row
-from resolver.model.settings import ALIGNED_HIGH, ALL_WORDS_ALIGNED_SQL
+from resolver.model.settings import (
+    ALIGNED_HIGH,
+    ALL_WORDS_ALIGNED_SQL,
+    CROSS_SCRIPT_SKELETON_SQL,
+    CROSS_SCRIPT_SLAVIC_SQL,
+)
 from resolver.model.train import iter_model_rows, registry_rows
 from resolver.names import prepare_name
 from resolver.registry.ingest import parse_all
@@ -377,3 +382,34 @@ def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matche
                 assert len(tokens[i]) == len(mine) >= 3
         assert kept.sum() < len(ids) / 20  # a floor that keeps little, not everything
     assert holds_any > 20 and holds_all > 5
+
+
+@pytest.mark.parametrize(
+    ("sql", "column"),
+    [(CROSS_SCRIPT_SKELETON_SQL, "name_skeleton_full"), (CROSS_SCRIPT_SLAVIC_SQL, "name_slavic_full")],
+)
+def test_cross_script_equality_floor_keeps_every_row_its_level_holds_for(
+    matcher: Matcher, sql: str, column: str
+) -> None:
+    """The "equal-xs" floor of the cross-script skeleton levels, on every registry row: every row the level holds for
+    is kept; a kept row's name is in another stated script than the query's. A plain equality floor kept every
+    same-skeleton name of the query's own script too ("Mohammed Yahyya MU'LA": 243 rows scored for nothing)."""
+    assert similarity_floor(sql) == Floor("equal-xs", column, 1.0)
+    level = translate(sql)
+    ids = np.arange(len(matcher.rows), dtype=np.int32)
+    scripts = matcher.rows.columns["name_script"]
+    holds = same_script_equal = 0
+    for name in ("Олег Владимирович Дерипаска", "Игорь Иванович Сечин", "Oleg Vladimirovich Deripaska", "Mohammed Ali"):
+        qrow = matcher._query_rows(Query(name, "person"))[0]
+        kept = matcher._floor_keep(qrow, Floor("equal-xs", column, 1.0), ids)
+        equal = matcher._floor_keep(qrow, Floor("jw", column, 1.0), ids)
+        for i in range(len(matcher.rows)):
+            row = matcher.rows.row(i)
+            if level(qrow, row):
+                holds += 1
+                assert kept[i], (name, row["name"])
+            if kept[i]:
+                assert scripts[i] is not None and qrow["name_script"] is not None and scripts[i] != qrow["name_script"]
+            same_script_equal += int(equal[i] and not kept[i])
+    assert holds >= 2  # the Cyrillic queries meet their listed Latin names
+    assert same_script_equal > 0  # and the floor drops what a plain equality floor would have kept
