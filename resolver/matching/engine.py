@@ -47,7 +47,7 @@ _CDIST_FROM = 32  # more candidates than this left to check: one vectorised call
 
 def _floor_cost(floor: Floor) -> int:
     """Floors cheapest first: equal values (by hash), Jaro-Winkler bounds, word lists, aligned words."""
-    return {"jw": 0 if floor.value >= 1.0 else 1, "equal-xs": 0, "overlap": 2, "subset": 2}.get(floor.kind, 3)
+    return {"jw": 0 if floor.value >= 1.0 else 1, "overlap": 2, "subset": 2}.get(floor.kind, 3)
 
 
 @dataclass(frozen=True)
@@ -181,17 +181,16 @@ class Matcher:
 
     def _floor_keep(self, qrow: Mapping[str, Any], floor: Floor, ids: NDArray[np.int32]) -> NDArray[np.bool_]:
         """The candidates that pass one floor (see CompiledModel.similarity_floors)."""
-        kind, column, value, words = floor
+        if floor.other_script:  # names in two stated scripts only: the rest of the floor on those alone
+            keep = np.zeros(ids.size, dtype=bool)
+            script = qrow["name_script"]
+            if script is not None:
+                at = np.flatnonzero(self._in_other_script(script, ids))
+                keep[at] = self._floor_keep(qrow, floor._replace(other_script=False), ids[at])
+            return keep
+        kind, column, value, words, _ = floor
         if kind == "jw":
             return self._jw_keep(column, qrow[column], value, ids)
-        if kind == "equal-xs":
-            keep = self._jw_keep(column, qrow[column], value, ids)
-            script = qrow["name_script"]  # names in two stated scripts only
-            if script is None:
-                return np.zeros(ids.size, dtype=bool)
-            at = np.flatnonzero(keep)
-            keep[at] = self._in_other_script(script, ids[at])
-            return keep
         mine = qrow[column]
         if mine is None:
             return np.zeros(ids.size, dtype=bool)
@@ -201,11 +200,6 @@ class Matcher:
             return self._aligned_keep(column, mine, value, ids, words=words)
         if kind == "aligned-same":
             return self._aligned_same_keep(column, mine, value, ids, words=words)
-        if kind == "aligned-xs":
-            script = qrow["name_script"]  # names in two stated scripts only
-            if script is None:
-                return np.zeros(ids.size, dtype=bool)
-            return self._aligned_keep(column, mine, value, ids, words=words, other_script_than=script)
         raise ValueError(f"unknown similarity floor {kind!r}")
 
     def _shared_keep(
@@ -257,27 +251,18 @@ class Matcher:
         return keep
 
     def _aligned_keep(
-        self,
-        column: str,
-        mine: Sequence[str],
-        floor: float,
-        ids: NDArray[np.int32],
-        *,
-        words: int = 0,
-        other_script_than: str | None = None,
+        self, column: str, mine: Sequence[str], floor: float, ids: NDArray[np.int32], *, words: int = 0
     ) -> NDArray[np.bool_]:
         """Candidates whose word list ``column`` aligns with ``mine`` as aligned_words_sql's first half says: the
         words of the shorter list (the candidate's on equal lengths, as scorer._aligned), each with its best
-        Jaro-Winkler match in the other, average ``floor`` or more; neither list shorter than ``words``. With
-        ``other_script_than``, only candidates whose name is in another stated script. Necessary for the level,
-        not sufficient (the one-to-one half is left to the scorer); a small slack keeps sums in another order."""
+        Jaro-Winkler match in the other, average ``floor`` or more; neither list shorter than ``words``. Necessary
+        for the level, not sufficient (the one-to-one half is left to the scorer); a small slack keeps sums in another
+        order."""
         keep = np.zeros(ids.size, dtype=bool)
         values = self.rows.columns[column]
         if not isinstance(values, TokenColumn) or not mine or len(mine) < words or not ids.size:
             return keep
         maybe = np.flatnonzero(~values.null[ids])
-        if other_script_than is not None:
-            maybe = maybe[self._in_other_script(other_script_than, ids[maybe])]
         # lengths checked before any word is compared; reduceat below needs words in every row
         maybe = maybe[values.sizes(ids[maybe]) >= max(words, 1)]
         if not maybe.size:

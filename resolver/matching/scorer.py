@@ -175,14 +175,14 @@ _JW = re.compile(rf"^jaro_winkler_similarity\({_C}, {_R}\) >= (?P<t>[0-9.]+)$")
 # ("overlap", column, n) — only if the two lists share at least n items; ("subset", column, n) — only if
 # the shorter list has n items or more and every one of them is in the other; ("aligned", column, t, n) — only if
 # the words of the shorter list (n or more), each with its best Jaro-Winkler match in the other, average t or more
-# (the first half of aligned_words_sql); "aligned-xs" the same, and only for names in two stated scripts;
-# "aligned-same" the same, and only for two lists of one length; ("equal-xs", column, 1.0) — only if the values are
-# equal and the names are in two stated scripts.
+# (the first half of aligned_words_sql); "aligned-same" the same, and only for two lists of one length. Any floor
+# with ``other_script``: and only for names in two stated scripts (a level under "scripts differ").
 class Floor(NamedTuple):
     kind: str
     column: str
     value: float
     words: int = 0  # the "aligned" floors: neither list may have fewer items than this
+    other_script: bool = False  # only names in a stated script other than the query's
 
 
 _SUBSET = re.compile(
@@ -195,13 +195,9 @@ def similarity_floor(sql: str) -> Floor | None:
     """A cheap necessary condition for a level, or None when there is none."""
     condition = " ".join(sql.split())
     if match := _SCRIPTS_DIFFER.match(condition):
-        floor = similarity_floor(match["rest"])  # the rest's floor is necessary for the whole
-        if floor is not None and floor.kind == "aligned":
-            return floor._replace(kind="aligned-xs")  # here the scripts narrow the candidates a lot
-        if floor is not None and floor.kind == "jw" and floor.value >= 1.0:
-            # a skeleton of every word is shared by many names of one script ("mhmd y ml"): most are not the level's
-            return floor._replace(kind="equal-xs")
-        return floor
+        floor = similarity_floor(match["rest"])  # the rest's floor is necessary for the whole, and so are the scripts:
+        # they narrow the candidates a lot (one skeleton of every word, "mhmd y ml", is shared by many Latin names)
+        return floor._replace(other_script=True) if floor is not None else None
     if match := _SAME_LENGTH.match(condition):
         floor = similarity_floor(match["rest"])  # necessary for the whole, as above
         if floor is not None and floor.kind == "aligned" and floor.column == match["col"]:
@@ -397,17 +393,16 @@ class CompiledModel:
 
     @staticmethod
     def _similarity_floors(comparison: Comparison, reachable_levels: int, positive: bool) -> list[Floor] | None:
-        floors: dict[tuple[str, str], Floor] = {}
+        floors: dict[tuple[str, str, bool], Floor] = {}
         for level in comparison.levels[:reachable_levels]:
             if level.value == -1 and positive:
                 continue  # the null level adds 0
             floor = level.similarity_floor
             if floor is None:
                 return None
-            seen = floors.get((floor.kind, floor.column), floor)  # two levels, one floor: the looser of each part
-            floors[(floor.kind, floor.column)] = floor._replace(
-                value=min(floor.value, seen.value), words=min(floor.words, seen.words)
-            )
+            key = (floor.kind, floor.column, floor.other_script)
+            seen = floors.get(key, floor)  # two levels, one floor: the looser of each part
+            floors[key] = floor._replace(value=min(floor.value, seen.value), words=min(floor.words, seen.words))
         return [floor for _, floor in sorted(floors.items())]
 
     def floor_columns(self, kind: str) -> list[str]:

@@ -239,8 +239,8 @@ def test_similarity_floors_worked_out_once_equal_the_definition(matcher: Matcher
         edges = sorted({*comparison.reachable, 0.0})
         needs = [x + d for x in edges for d in (-1e-9, 0.0, 1e-9)] + [edges[0] - 5, edges[-1] + 5]
         for need in needs * 2:  # the second time from what was remembered
-            expected: list[tuple[str, str, float, int]] | None = []
-            floors: dict[tuple[str, str], tuple[float, int]] = {}
+            expected: list[tuple[str, str, float, int, bool]] | None = []
+            floors: dict[tuple[str, str, bool], tuple[float, int]] = {}
             for level, reachable in zip(comparison.levels, comparison.reachable, strict=True):
                 if reachable < need:
                     break
@@ -249,11 +249,11 @@ def test_similarity_floors_worked_out_once_equal_the_definition(matcher: Matcher
                 if level.similarity_floor is None:
                     expected = None
                     break
-                kind, column, floor, words = level.similarity_floor
-                seen = floors.get((kind, column), (floor, words))
-                floors[(kind, column)] = (min(floor, seen[0]), min(words, seen[1]))
+                kind, column, floor, words, other_script = level.similarity_floor
+                seen = floors.get((kind, column, other_script), (floor, words))
+                floors[(kind, column, other_script)] = (min(floor, seen[0]), min(words, seen[1]))
             if expected is not None:
-                expected = [(k, c, f, w) for (k, c), (f, w) in sorted(floors.items())]
+                expected = [(k, c, f, w, x) for (k, c, x), (f, w) in sorted(floors.items())]
             assert scorer.similarity_floors(comparison, need) == expected, (comparison.name, need)
             tried += 1
     assert tried > 50
@@ -348,7 +348,7 @@ def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher,
 def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matcher, column: str) -> None:
     """The prefilter's "aligned" floors against the aligned-words levels themselves (scorer._aligned, the SQL's
     translation; with equal lengths, the all-words-align level's) on every registry row: every row a level holds
-    for is kept by its floor; with "aligned-xs", only rows whose name is in another stated script; with
+    for is kept by its floor; with ``other_script``, only rows whose name is in another stated script; with
     "aligned-same", only rows of the query's length."""
     aligned, all_align = _aligned(column, 2, 0.82), translate(ALL_WORDS_ALIGNED_SQL.replace("name_tokens", column))
     ids = np.arange(len(matcher.rows), dtype=np.int32)
@@ -364,7 +364,7 @@ def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matche
         qrow = matcher._query_rows(Query(name, None))[0]
         mine = qrow[column]
         kept = matcher._aligned_keep(column, mine, 0.82, ids, words=2)
-        kept_xs = matcher._aligned_keep(column, mine, 0.82, ids, words=2, other_script_than=qrow["name_script"])
+        kept_xs = matcher._floor_keep(qrow, Floor("aligned", column, 0.82, 2, other_script=True), ids)
         kept_same = matcher._aligned_same_keep(column, mine, ALIGNED_HIGH, ids, words=3)
         for i in range(len(matcher.rows)):
             row = matcher.rows.row(i)
@@ -391,17 +391,18 @@ def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matche
 def test_cross_script_equality_floor_keeps_every_row_its_level_holds_for(
     matcher: Matcher, sql: str, column: str
 ) -> None:
-    """The "equal-xs" floor of the cross-script skeleton levels, on every registry row: every row the level holds for
-    is kept; a kept row's name is in another stated script than the query's. A plain equality floor kept every
-    same-skeleton name of the query's own script too ("Mohammed Yahyya MU'LA": 243 rows scored for nothing)."""
-    assert similarity_floor(sql) == Floor("equal-xs", column, 1.0)
+    """The floor of the cross-script skeleton levels (equal values, ``other_script``), on every registry row: every
+    row the level holds for is kept; a kept row's name is in another stated script than the query's. A plain
+    equality floor kept every same-skeleton name of the query's own script too ("Mohammed Yahyya MU'LA": 243 rows
+    scored for nothing)."""
+    assert similarity_floor(sql) == Floor("jw", column, 1.0, other_script=True)
     level = translate(sql)
     ids = np.arange(len(matcher.rows), dtype=np.int32)
     scripts = matcher.rows.columns["name_script"]
     holds = same_script_equal = 0
     for name in ("Олег Владимирович Дерипаска", "Игорь Иванович Сечин", "Oleg Vladimirovich Deripaska", "Mohammed Ali"):
         qrow = matcher._query_rows(Query(name, "person"))[0]
-        kept = matcher._floor_keep(qrow, Floor("equal-xs", column, 1.0), ids)
+        kept = matcher._floor_keep(qrow, Floor("jw", column, 1.0, other_script=True), ids)
         equal = matcher._floor_keep(qrow, Floor("jw", column, 1.0), ids)
         for i in range(len(matcher.rows)):
             row = matcher.rows.row(i)
