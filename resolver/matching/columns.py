@@ -21,7 +21,7 @@ from resolver.model.features import COLUMNS
 
 _CODED = ("kind", "name_script", "legal_form", "dob_dates", "dob_months", "dob_years", "countries", "identifiers")
 # Lists of name tokens: CSR over a token vocabulary, so that overlaps can be counted with numpy.
-_TOKENS = ("name_tokens", "name_folded_tokens", "name_skeleton_tokens")
+_TOKENS = ("name_tokens", "name_folded_tokens", "name_skeleton_tokens", "name_slavic_tokens")
 # String columns the prefilter compares for equality (and tf tables look up): a hash per row.
 _HASHED = (
     "name_norm",

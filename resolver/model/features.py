@@ -11,14 +11,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from resolver.names import NameFeatures, prepare_name
-from resolver.names.prepare import GENERIC_ORG_WORDS, fold
+from resolver.names.prepare import GENERIC_ORG_WORDS, fold, slavic_skeleton
 from resolver.registry.parsers._common import country_code
 
 # The columns every model row has, in order.
 COLUMNS = (
     "unique_id", "entity_id", "name", "name_norm", "name_sorted", "name_folded", "name_tokens", "name_folded_tokens",
-    "name_phonetic", "name_skeleton", "name_skeleton_tokens", "name_skeleton_full", "name_slavic_full", "name_script",
-    "legal_form",
+    "name_phonetic", "name_skeleton", "name_skeleton_tokens", "name_skeleton_full", "name_slavic_full",
+    "name_slavic_tokens", "name_script", "legal_form",
     "kind", "dob_dates", "dob_months", "dob_years", "countries", "identifiers",
 )  # fmt: skip
 
@@ -116,6 +116,11 @@ def model_row(
         "name_skeleton_tokens": _list(f.skeleton),
         "name_skeleton_full": f.skeleton_full,
         "name_slavic_full": f.slavic_full,
+        # the words' East Slavic skeletons, for the cross-script subset level: a patronymic one list leaves out
+        # ("BYKAU Alexander Valerievich" / "БЫКАЎ, Аляксандр"); not of Arabic script, as name_slavic_full
+        "name_slavic_tokens": None
+        if f.script == "arabic"
+        else _list(k for k in (slavic_skeleton(t) for t in f.blocking_tokens() if t.isalpha()) if k),
         "name_script": f.script if f.script in SKELETON_SCRIPTS and f.norm is not None else None,
         "legal_form": f.legal_form,
         "kind": kind,

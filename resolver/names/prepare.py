@@ -44,7 +44,7 @@ class NameFeatures:
     # and Persian script write few vowels, so "محمد شفیق" and "Mohammad Shafiq" agree only here; two words or more
     skeleton_full: str | None = None
     script: str | None = None  # the main script of the raw name's letters: "latin", "cyrillic", "arabic", ...
-    # the East Slavic skeletons of every word (see _slavic_skeleton), sorted; None for an Arabic-script name, whose
+    # the East Slavic skeletons of every word (see slavic_skeleton), sorted; None for an Arabic-script name, whose
     # h and g are letters of their own; two words or more
     slavic_full: str | None = None
 
@@ -122,15 +122,18 @@ def _skeleton(token: str) -> str:
 
 # Belarusian and Ukrainian spellings of a name against its Russian form, and their romanisations: г is h in
 # one and g in the other ("Siarhei" / "Sergei", "Ihar" / "Igor"), ў after a vowel is u where Russian has в
-# ("VOLKAU" / "VOLKOV", "Ivanauna" / "Ivanovna"), дз and ц (written dz, ts) stand for a Russian д and т
+# ("VOLKAU" / "VOLKOV", "Ivanauna" / "Ivanovna") and so is a word's first у before л or с ("Uladzimir" /
+# "Vladimir", "Usevalad" / "Vsevolod"), дз and ц (written dz, ts) stand for a Russian д and т
 # ("Dzmitry" / "Dmitry", "Valyantsina" / "Valentina"), and the unstressed vowels differ ("Pjatrovitj" /
 # "Petrovich"): the consonant skeleton of the folded word, with those letters made one.
-_SLAVIC_W = re.compile(r"(?<=[aeo])u(?=[^aeiou]|$)")
+_SLAVIC_W = re.compile(r"(?<=[aeo])u(?=[^aeiou]|$)|^u(?=[ls])")
 
 
 @lru_cache(maxsize=100_000)
-def _slavic_skeleton(token: str) -> str:
-    folded = fold(token.replace("ts", "t").replace("dz", "d"))
+def slavic_skeleton(token: str) -> str:
+    """A word's East Slavic skeleton (see above)."""
+    # ў before folding too: folding makes the "ou" of "Sakalouski" (Сакалоўскі) a "u"
+    folded = fold(_SLAVIC_W.sub("v", token.replace("ts", "t").replace("dz", "d")))
     return _skeleton(_SLAVIC_W.sub("v", folded).replace("h", "g"))
 
 
@@ -236,7 +239,7 @@ def prepare_name(text: str | None, kind: str | None = None) -> NameFeatures:
     skeleton = tuple(dict.fromkeys(k for k in (_skeleton(t) for t in parts if t.isalpha()) if len(k) >= 3))
     every = sorted((_skeleton(t) or t[:1]) if t.isalpha() else t for t in parts)
     script = main_script(raw)
-    slavic = sorted((_slavic_skeleton(t) or t[:1]) if t.isalpha() else t for t in tokens)
+    slavic = sorted((slavic_skeleton(t) or t[:1]) if t.isalpha() else t for t in tokens)
     return NameFeatures(
         norm=" ".join(words),
         sorted=" ".join(sorted(words)),

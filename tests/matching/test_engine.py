@@ -319,14 +319,14 @@ def test_a_listed_name_word_for_word_is_always_returned(rows: list[dict[str, Any
 
 
 @pytest.mark.parametrize("subset", [False, True])
-@pytest.mark.parametrize("column", ["name_tokens", "name_folded_tokens"])
+@pytest.mark.parametrize("column", ["name_tokens", "name_folded_tokens", "name_skeleton_tokens", "name_slavic_tokens"])
 def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher, subset: bool, column: str) -> None:
     # the prefilter's "overlap" and "subset" floors against the SQL conditions they stand for, on every row:
     # list_intersect size >= n; and LEAST(lengths) >= n AND the intersection is the whole shorter list.
-    # name_folded_tokens has row signatures (a subset floor of the model): its subset test reads them first.
+    # The columns of the model's subset levels have row signatures: their subset test reads them first.
     tokens = matcher.rows.columns[column]
     assert isinstance(tokens, TokenColumn)
-    assert (tokens.signatures is not None) == (column == "name_folded_tokens")
+    assert (tokens.signatures is not None) == (column != "name_tokens")
     ids = np.arange(len(matcher.rows), dtype=np.int32)
     checked = kept_any = 0
     for name in ("Banco Nacional de Cuba", "Islamic Revolutionary Guard Corps", "Ali Mohammed", "Oleg Deripaska"):

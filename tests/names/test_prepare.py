@@ -186,6 +186,8 @@ def test_abd_is_split_for_the_skeletons_only() -> None:
         ("ВОЛКАЎ Аляксей Аляксандравіч", "VOLKOV Alexey Aleksandrovich"),  # ў / v
         ("Аляксандр Дзмітрыевіч АГАФОНАЎ", "Aleksandr Dmitrijevitj AGAFONOV"),  # дз / d
         ("Сергей Леонидович КАЛИННИК", "KALINNIK Siarhei Leanidavich"),  # Belarusian romanisation of a Russian name
+        ("Уладзімір Сцяпанавіч КАРАНІК", "Vladimir Stepanovitj KARANIK"),  # a first у before л / в
+        ("Іван Юр'евіч САКАЛОЎСКІ", "Ivan Jurjevitj SOKOLOVSKIJ"),  # оў / ov, where folding makes "ou" a "u"
     ],
 )
 def test_belarusian_and_russian_forms_share_the_east_slavic_skeletons(cyrillic: str, latin: str) -> None:
