@@ -172,13 +172,18 @@ class StringColumn(Sequence[str | None]):
         return len(self._buf) + sum(a.nbytes for a in arrays if a is not None)
 
 
+# The codes a CodedColumn's build array holds, by its typecode: -1 (None) and 0 .. limit - 1.
+_CODE_LIMIT = {"b": 2**7, "h": 2**15, "i": 2**31}
+_CODE_DTYPE = {"b": np.int8, "h": np.int16, "i": np.int32}
+
+
 class CodedColumn(Sequence[Any]):
     """Values with few distinct values (a kind, a tuple of countries): a code per row (the narrowest int
     type that holds them), -1 for None, into the list of distinct values."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._codes = array("i")
+        self._codes = array("b")  # widened as values come (see append): the build holds a million of them
         self._code_of: dict[Any, int] = {}
         self.values: list[Any] = []
 
@@ -192,11 +197,14 @@ class CodedColumn(Sequence[Any]):
             key = _own(key) if isinstance(key, str) else tuple(_own(v) for v in key)
             code = self._code_of[key] = len(self.values)
             self.values.append(key)
+            if code >= _CODE_LIMIT[self._codes.typecode]:
+                self._codes = array("h" if code < 2**15 else "i", self._codes)
         self._codes.append(code)
 
     def freeze(self) -> None:
         dtype = np.int8 if len(self.values) < 2**7 else np.int16 if len(self.values) < 2**15 else np.int32
-        self.codes: NDArray[Any] = _frozen(np.frombuffer(self._codes, dtype=np.int32).astype(dtype))
+        codes = np.frombuffer(self._codes, dtype=_CODE_DTYPE[self._codes.typecode])
+        self.codes: NDArray[Any] = _frozen(codes.astype(dtype))
         self._code_at = self.codes.item
         self._codes, self._code_of = array("i"), {}
 
@@ -237,7 +245,7 @@ class TokenColumn(Sequence[Any]):
         self.name = name
         self._vocabulary, self._tokens = vocabulary, tokens
         self._ids = array("i")
-        self._ends = array("q")
+        self._ends: array[int] = array("I")  # 32-bit while there are fewer than 2**32 ids (see append)
         self._nulls = array("b")
 
     def append(self, value: Sequence[str] | None) -> None:
@@ -252,11 +260,13 @@ class TokenColumn(Sequence[Any]):
                     tid = self._vocabulary[token] = len(self._tokens)
                     self._tokens.append(token)
                 self._ids.append(tid)
+        if len(self._ids) >= 2**32 and self._ends.typecode == "I":
+            self._ends = array("q", self._ends)
         self._ends.append(len(self._ids))
 
     def freeze(self) -> None:
         self.ids: NDArray[np.int32] = _frozen(np.frombuffer(self._ids, dtype=np.int32).copy())
-        ends = np.frombuffer(self._ends, dtype=np.int64)
+        ends = np.frombuffer(self._ends, dtype=np.uint32 if self._ends.typecode == "I" else np.int64)
         self.offsets: NDArray[np.int64] = _frozen(np.concatenate(([0], ends)).astype(np.int64))
         self.null: NDArray[np.bool_] = _frozen(np.frombuffer(self._nulls, dtype=np.int8).astype(np.bool_))
         self._ids, self._ends, self._nulls = array("i"), array("q"), array("b")

@@ -58,6 +58,17 @@ def test_cyrillic_spelling_finds_the_latin_listing(matcher: Matcher) -> None:
     assert matches and matches[0].entity_id == DERIPASKA
 
 
+def test_russian_form_without_the_patronymic_finds_the_belarusian_listing(matcher: Matcher) -> None:
+    # "LUKASHENKA, Alyaksandr Ryhorovich" is listed in its Belarusian form; the query is the Russian one, in
+    # Cyrillic, without the patronymic: only the East Slavic skeletons ("lksndr lksnk") are in both
+    matches, _ = matcher.resolve(Query("Александр Лукашенко", "person"))
+    found = {m.entity_id: m for m in matches}
+    assert "us_ofac_sdn:9760" in found
+    assert (
+        found["us_ofac_sdn:9760"].evidence[0].level.startswith("Scripts differ, East Slavic skeletons of the shorter")
+    )
+
+
 def test_company_with_legal_form_variants(matcher: Matcher) -> None:
     for name in ("Rosneft Trading SA", "ROSNEFT TRADING S.A.", "Роснефть Трейдинг С.А."):
         matches, _ = matcher.resolve(Query(name, "organization"))
