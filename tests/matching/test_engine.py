@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import JaroWinkler
 
-from resolver.matching.columns import StringColumn, TokenColumn, _jw_bound
+from resolver.matching.columns import CodedColumn, StringColumn, TokenColumn, _jw_bound
 from resolver.matching.engine import Matcher, Query
 from resolver.matching.scorer import CompiledModel, Floor, _aligned, similarity_floor, tf_columns, tf_table, translate
 from resolver.model.artefact import load_artefact
@@ -124,6 +124,17 @@ def test_bidi_and_control_characters_do_not_hide_a_listed_name(matcher: Matcher)
 def _stored(row: Mapping[str, Any]) -> dict[str, Any]:
     """A model row as the matcher gives it back: its model columns (not the kind_guessed note), lists as tuples."""
     return {k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in COLUMNS}
+
+
+def test_coded_columns_widen_as_their_values_grow() -> None:
+    # a code per row, built one byte wide and widened past 127 and 32,767 distinct values (and None stays None)
+    column = CodedColumn("countries")
+    values = [None if i % 7 == 0 else (f"c{i % 40_000}",) for i in range(90_000)]
+    for value in values:
+        column.append(value)
+    column.freeze()
+    assert column.codes.dtype == np.int32
+    assert list(column) == values
 
 
 def test_rows_read_back_exactly(matcher: Matcher, rows: list[dict[str, Any]]) -> None:

@@ -186,7 +186,7 @@ def test_abd_is_split_for_the_skeletons_only() -> None:
         ("ВОЛКАЎ Аляксей Аляксандравіч", "VOLKOV Alexey Aleksandrovich"),  # ў / v
         ("Аляксандр Дзмітрыевіч АГАФОНАЎ", "Aleksandr Dmitrijevitj AGAFONOV"),  # дз / d
         ("Сергей Леонидович КАЛИННИК", "KALINNIK Siarhei Leanidavich"),  # Belarusian romanisation of a Russian name
-        ("Уладзімір Сцяпанавіч КАРАНІК", "Vladimir Stepanovitj KARANIK"),  # a first у before л / в
+        ("Уладзімір Сцяпанавіч КАРАНІК", "Vladimir Stepanovitj KARANIK"),  # a first у before л or с is в
         ("Іван Юр'евіч САКАЛОЎСКІ", "Ivan Jurjevitj SOKOLOVSKIJ"),  # оў / ov, where folding makes "ou" a "u"
     ],
 )
