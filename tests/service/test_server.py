@@ -331,6 +331,56 @@ def test_every_call_is_in_the_audit_log(stub: pb_grpc.ResolverServiceStub, serve
         assert row["model_version"].startswith("fs-")
 
 
+def _rpc_lines(logs: list[dict[str, object]], count: int) -> list[dict[str, object]]:
+    """The request log lines among ``logs``, once ``count`` are there: each is written once its call has ended."""
+    deadline = time.monotonic() + 10
+    while sum(e["event"] == "rpc" for e in list(logs)) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return [e for e in list(logs) if e["event"] == "rpc"]
+
+
+def test_each_call_leaves_one_request_log_line_and_its_metrics_without_the_party_or_the_token(
+    stub: pb_grpc.ResolverServiceStub, served: tuple[Running, Path]
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    ok, refused = {"method": "ResolveEntity", "code": "OK"}, {"method": "ResolveEntity", "code": "UNAUTHENTICATED"}
+    before = (sample("resolver_requests_total", **ok), sample("resolver_requests_total", **refused))
+    timed_before = sample("resolver_request_duration_seconds_count", method="ResolveEntity")
+    scored_before = sample("resolver_candidates_per_query_count")
+    wrong = "wrong-token-9876543210fedcba"
+    with structlog.testing.capture_logs() as logs:
+        response = stub.ResolveEntity(
+            pb.ResolveEntityRequest(request_id="log-test-1", party=pb.Party(name="Песков Дмитрий Сергеевич")),
+            metadata=AUTH,
+            timeout=10,
+        )
+        with pytest.raises(grpc.RpcError):
+            stub.ResolveEntity(
+                pb.ResolveEntityRequest(party=pb.Party(name="Песков Дмитрий Сергеевич")),
+                metadata=[("authorization", f"Bearer {wrong}")],
+                timeout=10,
+            )
+        lines = _rpc_lines(logs, 2)
+    answered, refused_line = lines
+    assert answered["method"] == "ResolveEntity" and answered["code"] == "OK" and answered["caller"] == "svc"
+    assert answered["request_id"] == "log-test-1" and answered["log_level"] == "info"
+    assert answered["matches"] == len(response.matches) >= 1
+    assert answered["snapshot_id"] == response.provenance.snapshot_id
+    assert isinstance(answered["latency_ms"], float) and answered["latency_ms"] > 0
+    assert refused_line["code"] == "UNAUTHENTICATED" and refused_line["log_level"] == "warning"
+    # what was asked and who asked with which secret stay out of the ordinary logs (the audit log keeps the party)
+    text = repr(logs)
+    assert "Песков" not in text and "PESKOV" not in text.upper() and TOKEN not in text and wrong not in text
+    assert sample("resolver_requests_total", **ok) == before[0] + 1
+    assert sample("resolver_requests_total", **refused) == before[1] + 1
+    assert sample("resolver_request_duration_seconds_count", method="ResolveEntity") == timed_before + 2
+    assert sample("resolver_candidates_per_query_count") == scored_before + 1
+
+
 def test_non_loopback_without_tokens_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ServeError, match="requires authentication"):
         ServeConfig(store=tmp_path / "s.duckdb", host="0.0.0.0").check()
