@@ -381,6 +381,49 @@ def test_each_call_leaves_one_request_log_line_and_its_metrics_without_the_party
     assert sample("resolver_candidates_per_query_count") == scored_before + 1
 
 
+def test_shutdown_lets_the_calls_in_flight_finish_then_refuses_new_ones(
+    served: tuple[Running, Path], tmp_path: Path
+) -> None:
+    # a server of its own on the same store (this one is stopped); no tokens, so no metadata below
+    running = start(ServeConfig(store=served[1] / "registry.duckdb", port=0, audit_dir=tmp_path / "audit"))
+    parties = 1500
+    answered: list[pb.BatchResolveEntitiesResponse] = []
+    failed: list[BaseException] = []
+    started = threading.Event()
+    with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        stub = pb_grpc.ResolverServiceStub(channel)
+        names = ["Sberbank of Russia", "Ivan Petrov", "Песков Дмитрий Сергеевич"]
+        requests = [
+            pb.BatchResolveEntitiesRequest(correlation_id=f"d{i}", party=pb.Party(name=names[i % 3]))
+            for i in range(parties)
+        ]
+
+        def stream() -> None:
+            try:
+                for response in stub.BatchResolveEntities(iter(requests), timeout=120):
+                    answered.append(response)
+                    started.set()
+            except grpc.RpcError as exc:
+                failed.append(exc)
+
+        client = threading.Thread(target=stream)
+        client.start()
+        assert started.wait(60)
+        in_flight = len(answered)
+        running.stop(60)  # returns once the calls in flight are done
+        client.join(60)
+        assert not failed, failed
+        assert in_flight < parties, "the stream had ended before the shutdown began: nothing was in flight"
+        assert [r.correlation_id for r in answered] == [f"d{i}" for i in range(parties)]
+        assert all(r.HasField("result") for r in answered)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.ResolveEntity(pb.ResolveEntityRequest(party=pb.Party(name="Ivan Petrov")), timeout=5)
+        assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    # and every answer the stream got is in the audit log
+    audited = {row["request_id"] for row in AuditLog(tmp_path / "audit").query(limit=10_000)}
+    assert {r.result.request_id for r in answered} <= audited and len(audited) == parties
+
+
 def test_non_loopback_without_tokens_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ServeError, match="requires authentication"):
         ServeConfig(store=tmp_path / "s.duckdb", host="0.0.0.0").check()
