@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import structlog
@@ -44,8 +44,8 @@ def _edges(con: Any, snap: int) -> Iterator[EdgeRecord]:
 def same_party_groups(con: Any, snap: int) -> list[list[str]]:
     """Listed entries of different sources that are one party, by strict keys: a person's normalised name and a
     full date of birth; an organisation's normalised name and an identifier or a country; a vessel's or an
-    aircraft's identifier; and only entries of different lists (one list may name two parties alike). Only entries
-    with the sanction topic take part: the groups share listings, nothing else."""
+    aircraft's identifier; a key ties entries only where two lists or more carry it (see group_same_parties). Only
+    entries with the sanction topic take part: the groups share listings, nothing else."""
     rows = con.execute(
         f"""
         SELECT e.entity_id, coalesce(array_to_string(list_sort(e.lists), ','), '') || '@' || e.source, e.kind,
@@ -61,6 +61,34 @@ def same_party_groups(con: Any, snap: int) -> list[list[str]]:
         """,
         {"snap": snap},
     ).fetchall()
+    return group_same_parties(rows)
+
+
+def _party_keys(
+    kind: str, name: str, dates: list[str], countries: list[str], identifiers: list[str]
+) -> set[tuple[str, ...]]:
+    words = prepare_name(name, kind if kind != "unknown" else None).sorted
+    if kind == "person" and words:
+        return {("p", words, d) for d in dates if d}
+    if kind in ("organization", "unknown") and words:
+        return {("o", words, "id", i) for i in identifiers if i and len(i) >= 4} | {
+            ("o", words, "c", c) for c in countries if c
+        }
+    if kind in ("vessel", "aircraft"):
+        return {("v", i) for i in identifiers if i and len(i) >= 5}
+    return set()
+
+
+def group_same_parties(rows: Iterable[tuple[Any, ...]]) -> list[list[str]]:
+    """same_party_groups' grouping of its rows (entity id, the lists it comes from, kind, name, dates, countries,
+    identifiers), whatever their order: a key carried by entries of two lists or more ties all its entries (a
+    list that names one party twice, as the UK and EU lists do under two regimes, has both tied in); a key of one
+    list alone ties nothing (one list may name two parties alike). Groups sorted, each sorted: every process
+    loading a snapshot gets the same ones."""
+    holders: dict[tuple[str, ...], dict[str, set[str]]] = {}  # key → the lists carrying it → their entries
+    for eid, lists, kind, name, dates, countries, identifiers in rows:
+        for key in _party_keys(kind, name, dates or [], countries or [], identifiers or []):
+            holders.setdefault(key, {}).setdefault(lists, set()).add(eid)
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -69,27 +97,15 @@ def same_party_groups(con: Any, snap: int) -> list[list[str]]:
             x = parent[x]
         return x
 
-    first_of_key: dict[tuple[str, ...], tuple[str, str]] = {}  # key → (entity id, the lists it comes from)
-    for eid, source, kind, name, dates, countries, identifiers in rows:
-        dates, countries, identifiers = dates or [], countries or [], identifiers or []
-        words = prepare_name(name, kind if kind != "unknown" else None).sorted
-        keys: list[tuple[str, ...]] = []
-        if kind == "person" and words:
-            keys = [("p", words, d) for d in dates if d]
-        elif kind in ("organization", "unknown") and words:
-            keys = [("o", words, "id", i) for i in identifiers if i and len(i) >= 4]
-            keys += [("o", words, "c", c) for c in countries if c]
-        elif kind in ("vessel", "aircraft"):
-            keys = [("v", i) for i in identifiers if i and len(i) >= 5]
-        for key in keys:
-            if key not in first_of_key:
-                first_of_key[key] = (eid, source)
-            elif first_of_key[key][1] != source:  # one list may name two parties alike: only across lists
-                parent[root(eid)] = root(first_of_key[key][0])
+    for by_list in holders.values():
+        if len(by_list) > 1:
+            first, *others = sorted(set().union(*by_list.values()))
+            for other in others:
+                parent[root(other)] = root(first)
     groups: dict[str, list[str]] = {}
     for eid in list(parent):
         groups.setdefault(root(eid), []).append(eid)
-    return [g for g in groups.values() if len(g) > 1]
+    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
 def graph_of(con: Any, snap: int, rules: list[Rule]) -> OwnershipGraph:
