@@ -20,7 +20,7 @@ _MEMBERS = "SELECT version_id FROM snapshot_sources WHERE snapshot_id = $snap"
 def _nodes(con: Any, snap: int) -> Iterator[Node]:
     for eid, name, source, lists, programs, topics, listed in con.execute(
         f"SELECT entity_id, primary_name, source, lists, programs, topics, listing_date FROM entities "
-        f"WHERE version_id IN ({_MEMBERS})",
+        f"WHERE version_id IN ({_MEMBERS}) ORDER BY entity_id",
         {"snap": snap},
     ).fetchall():
         yield Node(eid, name, source, tuple(lists), tuple(programs), tuple(topics), listed)
@@ -31,7 +31,8 @@ def _edges(con: Any, snap: int) -> Iterator[EdgeRecord]:
     for owner, owned, kind, pct, low, high, start, end, source in con.execute(
         f"SELECT r.subject_id, r.object_id, r.kind, r.percentage, r.percentage_min, r.percentage_max, r.start_date, "
         f"r.end_date, v.source FROM relations r JOIN source_versions v USING (version_id) "
-        f"WHERE r.version_id IN ({_MEMBERS}) AND r.object_id IS NOT NULL AND r.kind IN ({kinds})",
+        f"WHERE r.version_id IN ({_MEMBERS}) AND r.object_id IS NOT NULL AND r.kind IN ({kinds}) "
+        f"ORDER BY ALL",  # a join has no order of its own: every process builds the same graph (and walks it alike)
         {"snap": snap},
     ).fetchall():
         if kind == "linked_to":
