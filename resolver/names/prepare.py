@@ -167,21 +167,38 @@ def _metaphone(token: str) -> str:
     return metaphone(token) if token.isalpha() and len(token) > 1 else ""
 
 
-# "Abd" joined to the article and the next word ("ABDULKARIM", "Abdelaziz", عبدالكريم): the lists write it joined
-# or apart ("Abd al-Karim", "ABDUL KARIM", عبد الكريم). Joined, it is split: "abd" and the word. Abdullah
-# ("abdullah", "abdallh") is one word everywhere and stays one. "Abdul" alone is "abd" and the article.
-_ABD_JOINED = re.compile(r"^a?bd(?:[aeiu]|ou)l(?=[a-z]{3,}$)")  # "bd": عبد romanised without its ʿayn
+# Arabic compound names, written as one word or as two ("Abdurrahman" / عبد الرحمن, "Rahmatullah" / رحمت الله,
+# "Nasiruddin" / نصیر الدین): for the skeletons, each is made the same parts whichever way it comes.
+# "Abd" joined to the article and the next word ("ABDULKARIM", "Abdelaziz", "Abdurrahman", عبدالكريم) is split: "abd"
+# and the word; the article before a sun letter is written as that letter ("ar-Rahman", "ABDUSSALAM"). Abdullah
+# ("abdullah", "Abd Allah", عبد الله) is one word everywhere: "abdallah". "Abdul" alone is "abd" and the article.
+_ABD_JOINED = re.compile(r"^a?bd(?:[aeiu]|ou)(?:l|([rsdtnz])(?=\1))(?=[a-z]{3,}$)")  # "bd": عبد without its ʿayn
 _ABD_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdoul", "abdol", "abd", "bd"})
 _ALLAH = re.compile(r"^a?bd[aeiou]*l+a?h$")
+_ALLAH_WORD = re.compile(r"^[aou]?l+a?h?$")  # "allah", "allh" (الله), "ullah", "ulla": after "abd", one word with it
+# A word and Allah or ad-Din as one ("Rahmatullah", "HABIBULLAH", خيرالله; "SADUDDIN", "Jallaloudine"): split.
+_WITH_ALLAH = re.compile(r"^([a-z]{3,}?)[aou](?:llah|llh)$")
+_WITH_DIN = re.compile(r"^([a-z]{3,}?)(?:[uea]|ou)d+(?:i|ee|y)n+e?$")
+# The article, in the forms the romanisations write it in before a sun letter ("ad-Din", "ash-Sham", "ur-Rehman"):
+# left out of the skeletons as the stopword "al" is left out of the words.
+_ARTICLE = frozenset("al el ul ad ud ar ur as us ash ush at ut az an".split())
 
 
 def _split_joined(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
-        if _ABD_JOINED.match(word) and not _ALLAH.match(word):
+        if word in _ARTICLE:
+            continue
+        if _ALLAH.match(word):
+            out.append("abdallah")
+        elif _ALLAH_WORD.match(word) and out and out[-1] == "abd":
+            out[-1] = "abdallah"
+        elif _ABD_JOINED.match(word):
             out.extend(("abd", _ABD_JOINED.sub("", word)))
         elif word in _ABD_ARTICLE:
             out.append("abd")
+        elif found := _WITH_ALLAH.match(word) or _WITH_DIN.match(word):
+            out.extend((found[1], "allah" if found.re is _WITH_ALLAH else "din"))
         else:
             out.append(word)
     return out

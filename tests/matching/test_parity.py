@@ -50,9 +50,10 @@ def _probes(registry: list[dict[str, Any]], shared_data: Path) -> list[dict[str,
     # from lists without Belarusian names, and the East Slavic level must be reached too
     probes.append(model_row("q-slavic", None, "ШАМІЛЬ МАГАМЕДАВІЧ ІСМАІЛАЎ", "person"))
     probes.append(model_row("q-slavic-subset", None, "ШАМІЛЬ ІСМАІЛАЎ", "person"))  # and without the patronymic
-    # a Latin name holding the consonant skeletons of a listed Arabic-script one (جمال مصطفى عبد الله سلطان التكريتي),
-    # with one word as the transliteration writes it, so that Splink's blocking (a shared word) brings the pair
-    probes.append(model_row("q-skeleton-subset", None, "JMAL MUSTAFA ABDALLAH SULTAN AL-TIKRITI", "person"))
+    # a Latin name holding the consonant skeletons of a listed Arabic-script one (جمال مصطفى عبد الله سلطان التكريتي)
+    # and one more, with one word as the transliteration writes it, so that Splink's blocking (a shared word) brings
+    # the pair
+    probes.append(model_row("q-skeleton-subset", None, "JMAL MUSTAFA ABDALLAH SULTAN AL-TIKRITI HASAN", "person"))
     return probes
 
 

@@ -106,11 +106,20 @@ def test_thresholds() -> None:
         ),
         # an Arabic-script name whose consonant skeletons (three or more) are all in the Latin one's
         (
-            "جمال مصطفى عبد الله سلطان التكريتي",
+            "جمال مصطفى سلطان التكريتي",
             "AL-TIKRITI JAMAL MUSTAFA ABDALLAH SULTAN",
             "Scripts differ, skeletons of the shorter",
             True,
         ),
+        # with Abd Allah, two words in Arabic script and one in the Latin, every skeleton is the same
+        (
+            "جمال مصطفى عبد الله سلطان التكريتي",
+            "AL-TIKRITI JAMAL MUSTAFA ABDALLAH SULTAN",
+            "Scripts differ, same consonant skeleton of every word",
+            True,
+        ),
+        # a word and Allah, one word in the Latin name and two in the Arabic-script one
+        ("حبیب الله رشاد", "RESHAD HABIBULLAH", "Scripts differ, same consonant skeleton of every word", True),
         # with two only ("Hajji Malik Noorzai") the level is not reached: two common skeletons ("mhmd hsn") are in
         # too many unrelated names
         ("حاجى مالك نورزى", "NOORZAI Malek", "Same consonant skeleton", False),

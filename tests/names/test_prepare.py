@@ -175,8 +175,34 @@ def test_abd_is_split_for_the_skeletons_only() -> None:
     joined, apart = prepare_name("ABDULKARIM Hassan", "person"), prepare_name("Abd al-Karim Hassan", "person")
     assert joined.skeleton_full == apart.skeleton_full == "bd hsn krm"
     assert joined.tokens == ("abdulkarim", "hassan")  # the words stay as written: no two-word subset of "abd ..."
-    # Abdullah is one word in every script
+    # Abdullah is one word in every script, however it is written
     assert prepare_name("عبدالله حسن").skeleton_full == prepare_name("Abdullah Hassan").skeleton_full == "bdl hsn"
+    assert prepare_name("امیر عبد الله").skeleton_full == prepare_name("ABDULLAH Amir").skeleton_full == "bdl mr"
+    assert prepare_name("Abd Allah Hassan").skeleton_full == "bdl hsn"
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin", "skeleton"),
+    [
+        ("رحمت الله", "Rahmatullah", "l rhmt"),  # a word and Allah, apart in one script and one word in the other
+        ("خيرالله", "Khair Ullah", "hr l"),  # ... or the other way round
+        ("حبیب الله رشاد", "RESHAD HABIBULLAH", "hb l rsd"),
+        ("نصیر الدین حقانی", "NASIRUDDIN HAQQANI", "dn hkn nsr"),  # ad-Din
+        ("سراج الدين", "SIRAJUDDIN", "dn srj"),
+        ("صلاح الدين", "Salah ad-Din", "dn sl"),  # the article as the sun letter writes it
+        ("عبد الرحمن", "Abdurrahman", "bd rhmn"),  # Abd, the article and the word as one
+        ("عبد الرحمن", "ABD UR-REHMAN", "bd rhmn"),
+        ("عبد السلام", "ABDUSSALAM", "bd slm"),
+    ],
+)
+def test_compound_names_have_one_skeleton_however_they_are_joined(arabic: str, latin: str, skeleton: str) -> None:
+    assert prepare_name(arabic, "person").skeleton_full == prepare_name(latin, "person").skeleton_full == skeleton
+
+
+def test_a_word_ending_like_allah_is_not_split_without_the_double_l_and_h() -> None:
+    # "Mahalla" (محلا) is no compound of Allah; "Aladdin" no compound of ad-Din
+    assert prepare_name("Mohamed MAHALLA", "person").skeleton_full == "mhl mhmd"
+    assert prepare_name("Aladdin Bey", "person").skeleton_full == "b ldn"
 
 
 @pytest.mark.parametrize(
