@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -86,10 +87,13 @@ def group_same_parties(rows: Iterable[tuple[Any, ...]]) -> list[list[str]]:
     list that names one party twice, as the UK and EU lists do under two regimes, has both tied in); a key of one
     list alone ties nothing (one list may name two parties alike). Groups sorted, each sorted: every process
     loading a snapshot gets the same ones."""
-    holders: dict[tuple[str, ...], dict[str, set[str]]] = {}  # key → the lists carrying it → their entries
-    for eid, lists, kind, name, dates, countries, identifiers in rows:
-        for key in _party_keys(kind, name, dates or [], countries or [], identifiers or []):
-            holders.setdefault(key, {}).setdefault(lists, set()).add(eid)
+    # (key, lists, entity) sorted by key: one small tuple per key an entry carries (a dict and a set per key would
+    # cost every serving process some 16 MiB more, kept by the allocator after the load)
+    carried = sorted(
+        (key, lists, eid)
+        for eid, lists, kind, name, dates, countries, identifiers in rows
+        for key in _party_keys(kind, name, dates or [], countries or [], identifiers or [])
+    )
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -98,9 +102,10 @@ def group_same_parties(rows: Iterable[tuple[Any, ...]]) -> list[list[str]]:
             x = parent[x]
         return x
 
-    for by_list in holders.values():
-        if len(by_list) > 1:
-            first, *others = sorted(set().union(*by_list.values()))
+    for _, holding in itertools.groupby(carried, key=lambda entry: entry[0]):
+        entries = list(holding)
+        if len({lists for _, lists, _ in entries}) > 1:
+            first, *others = sorted({eid for _, _, eid in entries})
             for other in others:
                 parent[root(other)] = root(first)
     groups: dict[str, list[str]] = {}
