@@ -176,9 +176,10 @@ _ABD_JOINED = re.compile(r"^a?bd(?:[aeiu]|ou)(?:l|([rsdtnz])(?=\1))(?=[a-z]{3,}$
 _ABD_ARTICLE = frozenset({"abdul", "abdel", "abdal", "abdil", "abdoul", "abdol", "abd", "bd"})
 _ALLAH = re.compile(r"^a?bd[aeiou]*l+a?h$")
 _ALLAH_WORD = re.compile(r"^[aou]?l+a?h?$")  # "allah", "allh" (الله), "ullah", "ulla": after "abd", one word with it
-# A word and Allah or ad-Din as one ("Rahmatullah", "HABIBULLAH", خيرالله; "SADUDDIN", "Jallaloudine"): split.
+# A word and Allah or ad-Din as one ("Rahmatullah", "HABIBULLAH", خيرالله; "SADUDDIN", "Sadudin", "Jallaloudine"):
+# split. One d only after a u that follows a consonant, or after "ou": "Claudine" and "Beaudin" are no ad-Din.
 _WITH_ALLAH = re.compile(r"^([a-z]{3,}?)[aou](?:llah|llh)$")
-_WITH_DIN = re.compile(r"^([a-z]{3,}?)(?:[uea]|ou)d+(?:i|ee|y)n+e?$")
+_WITH_DIN = re.compile(r"^([a-z]{3,}?)(?:[ueai]dd|(?<![aeiouy])ud|oud)(?:i|ee|y)ne?$")
 # The article, in the forms the romanisations write it in before a sun letter ("ad-Din", "ash-Sham", "ur-Rehman"):
 # left out of the skeletons as the stopword "al" is left out of the words.
 _ARTICLE = frozenset("al el ul ad ud ar ur as us ash ush at ut az an".split())

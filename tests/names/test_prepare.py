@@ -189,6 +189,9 @@ def test_abd_is_split_for_the_skeletons_only() -> None:
         ("حبیب الله رشاد", "RESHAD HABIBULLAH", "hb l rsd"),
         ("نصیر الدین حقانی", "NASIRUDDIN HAQQANI", "dn hkn nsr"),  # ad-Din
         ("سراج الدين", "SIRAJUDDIN", "dn srj"),
+        ("سعد الدين", "Sadudin", "dn sd"),  # one d
+        ("جلال الدين", "Jallaloudine", "dn jl"),
+        ("نصر الدين", "NASREDDINE", "dn nsr"),
         ("صلاح الدين", "Salah ad-Din", "dn sl"),  # the article as the sun letter writes it
         ("عبد الرحمن", "Abdurrahman", "bd rhmn"),  # Abd, the article and the word as one
         ("عبد الرحمن", "ABD UR-REHMAN", "bd rhmn"),
@@ -200,9 +203,10 @@ def test_compound_names_have_one_skeleton_however_they_are_joined(arabic: str, l
 
 
 def test_a_word_ending_like_allah_is_not_split_without_the_double_l_and_h() -> None:
-    # "Mahalla" (محلا) is no compound of Allah; "Aladdin" no compound of ad-Din
+    # "Mahalla" (محلا) is no compound of Allah; "Aladdin", "Claudine" and "Beaudin" no compounds of ad-Din
     assert prepare_name("Mohamed MAHALLA", "person").skeleton_full == "mhl mhmd"
     assert prepare_name("Aladdin Bey", "person").skeleton_full == "b ldn"
+    assert prepare_name("Claudine Bernard Beaudin", "person").skeleton == ("cldn", "brnrd", "bdn")
 
 
 @pytest.mark.parametrize(
