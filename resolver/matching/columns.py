@@ -172,9 +172,8 @@ class StringColumn(Sequence[str | None]):
         return len(self._buf) + sum(a.nbytes for a in arrays if a is not None)
 
 
-# The codes a CodedColumn's build array holds, by its typecode: -1 (None) and 0 .. limit - 1.
-_CODE_LIMIT = {"b": 2**7, "h": 2**15, "i": 2**31}
-_CODE_DTYPE = {"b": np.int8, "h": np.int16, "i": np.int32}
+# The numpy type of a CodedColumn's build array, by its typecode: it holds -1 (None) and the codes 0 .. its max.
+_CODE_DTYPE: dict[str, type[np.signedinteger[Any]]] = {"b": np.int8, "h": np.int16, "i": np.int32}
 
 
 class CodedColumn(Sequence[Any]):
@@ -197,14 +196,14 @@ class CodedColumn(Sequence[Any]):
             key = _own(key) if isinstance(key, str) else tuple(_own(v) for v in key)
             code = self._code_of[key] = len(self.values)
             self.values.append(key)
-            if code >= _CODE_LIMIT[self._codes.typecode]:
+            if code > np.iinfo(_CODE_DTYPE[self._codes.typecode]).max:
                 self._codes = array("h" if code < 2**15 else "i", self._codes)
         self._codes.append(code)
 
     def freeze(self) -> None:
-        dtype = np.int8 if len(self.values) < 2**7 else np.int16 if len(self.values) < 2**15 else np.int32
+        # the build array is already the narrowest that holds the codes (append widens it)
         codes = np.frombuffer(self._codes, dtype=_CODE_DTYPE[self._codes.typecode])
-        self.codes: NDArray[Any] = _frozen(codes.astype(dtype))
+        self.codes: NDArray[Any] = _frozen(codes.copy())
         self._code_at = self.codes.item
         self._codes, self._code_of = array("i"), {}
 
