@@ -198,8 +198,10 @@ def _split_joined(words: list[str]) -> list[str]:
             out.extend(("abd", _ABD_JOINED.sub("", word)))
         elif word in _ABD_ARTICLE:
             out.append("abd")
-        elif found := _WITH_ALLAH.match(word) or _WITH_DIN.match(word):
-            out.extend((found[1], "allah" if found.re is _WITH_ALLAH else "din"))
+        elif found := _WITH_ALLAH.match(word):
+            out.extend((found[1], "allah"))
+        elif found := _WITH_DIN.match(word):
+            out.extend((found[1], "din"))
         else:
             out.append(word)
     return out
