@@ -94,8 +94,9 @@ class ServedSnapshot:
     store_path: Path
     ownership: OwnershipGraph
     rules: list[Rule]
-    # ownership assessments by (node, as-of date): a snapshot never changes, so neither do they (servicer.py)
-    assessments: dict[tuple[str, str], pb.OwnershipAssessment] = field(default_factory=dict, compare=False)
+    # serialized ownership assessments by (node, as-of date): a snapshot never changes, so neither do they
+    # (servicer.py)
+    assessments: dict[tuple[str, str], bytes] = field(default_factory=dict, compare=False)
 
     @property
     def artefact(self) -> ModelArtefact:
