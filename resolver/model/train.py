@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import structlog
 from rapidfuzz import fuzz, process
 from splink import DuckDBAPI, Linker
@@ -115,6 +114,8 @@ def registry_rows(
 
 
 def linker_for(rows: list[dict[str, Any]], model: Any, db: DuckDBAPI | None = None) -> Linker:
+    import pyarrow as pa  # here, not at the top: serving processes import this module (iter_model_rows) only
+
     db = db or DuckDBAPI()
     table = db.register(pa.Table.from_pylist(rows), dataset_display_name="registry")
     return Linker(table, model, log_level=None)
@@ -141,6 +142,8 @@ def closest_alias_pairs(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 def train(rows: list[dict[str, Any]], *, entities: int, u_max_pairs: float = 5e6, seed: int = 1) -> dict[str, Any]:
     """The trained model as Splink's JSON dict."""
+    import pyarrow as pa
+
     prior = 1.0 / max(entities, 1)
     db = DuckDBAPI()
     linker = linker_for(rows, settings(prior), db)

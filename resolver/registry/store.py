@@ -15,15 +15,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 import structlog
 
 from resolver.registry.errors import IngestError
 from resolver.registry.records import KINDS, NAME_KINDS, RELATION_KINDS, ParsedSource
 from resolver.registry.topics import derive_topics
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = structlog.get_logger(__name__)
 
@@ -191,16 +193,19 @@ def _rows(parsed: ParsedSource) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _arrow(table: str, rows: list[tuple[Any, ...]], version_id: int) -> pa.Table:
+    # pyarrow is imported here, by ingest only: a serving process reads the store and would carry its ~50 MiB
+    import pyarrow as pa
+
+    types = {"percentage": pa.float64(), "percentage_min": pa.float64(), "percentage_max": pa.float64()}
     names = _COLUMNS[table]
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in names]
-    fields = [pa.field(n, pa.list_(pa.string()) if n in _LIST_COLUMNS else _TYPES.get(n, pa.string())) for n in names]
+    fields = [pa.field(n, pa.list_(pa.string()) if n in _LIST_COLUMNS else types.get(n, pa.string())) for n in names]
     return pa.table(
         [*columns, [version_id] * len(rows)], schema=pa.schema([*fields, pa.field("version_id", pa.int32())])
     )
 
 
 _LIST_COLUMNS = {"programs", "topics", "lists", "birth_places"}
-_TYPES = {"percentage": pa.float64(), "percentage_min": pa.float64(), "percentage_max": pa.float64()}
 
 # What a diff compares, per table: the columns that make up an entity's record. An entity
 # "changed" when the multiset of its rows differs in any of them; the table names the aspect.

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import duckdb
-import pyarrow as pa
 import structlog
 
 log = structlog.get_logger(__name__)
@@ -71,29 +70,13 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE TABLE IF NOT EXISTS journal_offsets (journal VARCHAR PRIMARY KEY, folded_bytes BIGINT NOT NULL);
 """
 
-_MATCH_TYPE = pa.struct(
-    [("entity_id", pa.string()), ("match_weight", pa.float64()), ("match_probability", pa.float64())]
-)
-_ARROW_SCHEMA = pa.schema(
-    [
-        ("request_id", pa.string()),
-        ("at", pa.timestamp("us")),
-        ("caller", pa.string()),
-        ("method", pa.string()),
-        ("party", pa.string()),
-        ("snapshot_id", pa.int64()),
-        ("snapshot_digest", pa.string()),
-        ("model_version", pa.string()),
-        ("threshold_match_weight", pa.float64()),
-        ("matches", pa.list_(_MATCH_TYPE)),
-        ("status", pa.string()),
-        ("latency_ms", pa.float64()),
-        ("journal", pa.string()),
-        ("journal_offset", pa.int64()),
-    ]
-)
-_COLUMNS = ", ".join(f'"{name}"' for name in _ARROW_SCHEMA.names)
-_RESULT_COLUMNS = _ARROW_SCHEMA.names[:-2]  # the journal position is bookkeeping, not part of a decision
+# The decisions table's columns, in order, as the fold writes them (see _arrow_batch for their types).
+_NAMES = (
+    "request_id", "at", "caller", "method", "party", "snapshot_id", "snapshot_digest", "model_version",
+    "threshold_match_weight", "matches", "status", "latency_ms", "journal", "journal_offset",
+)  # fmt: skip
+_COLUMNS = ", ".join(f'"{name}"' for name in _NAMES)
+_RESULT_COLUMNS = _NAMES[:-2]  # the journal position is bookkeeping, not part of a decision
 
 
 class AuditError(Exception):
@@ -627,7 +610,16 @@ def fold_until(directory: Path, stop: Any, server_pid: int, interval_s: float = 
 
 
 def _arrow_batch(rows: list[tuple[str, int, dict[str, Any]]]) -> Any:
-    columns: dict[str, list[Any]] = {name: [] for name in _ARROW_SCHEMA.names}
+    # pyarrow is imported here, by the folding process only: a serving process would carry its ~50 MiB for nothing
+    import pyarrow as pa
+
+    match = pa.struct([("entity_id", pa.string()), ("match_weight", pa.float64()), ("match_probability", pa.float64())])
+    types = {
+        "at": pa.timestamp("us"), "snapshot_id": pa.int64(), "threshold_match_weight": pa.float64(),
+        "matches": pa.list_(match), "latency_ms": pa.float64(), "journal_offset": pa.int64(),
+    }  # fmt: skip
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in _NAMES])
+    columns: dict[str, list[Any]] = {name: [] for name in _NAMES}
     for journal, offset, record in rows:
         for name in _RESULT_COLUMNS:
             columns[name].append(record[name])
@@ -635,7 +627,7 @@ def _arrow_batch(rows: list[tuple[str, int, dict[str, Any]]]) -> Any:
         columns["party"][-1] = json.dumps(record["party"], ensure_ascii=False)
         columns["journal"].append(journal)
         columns["journal_offset"].append(offset)
-    return pa.table(columns, schema=_ARROW_SCHEMA)
+    return pa.table(columns, schema=schema)
 
 
 def _query_db(
