@@ -142,6 +142,9 @@ def test_two_workers_share_one_port_each_on_its_cpu_and_stop_on_sigterm(store: P
         mapped = {pid: _saved_matcher_files(pid, store) for pid in pids}
         first, second = mapped.values()
         assert first and first == second, mapped
+        # pyarrow is for ingest, training and the audit fold: a worker that loaded it would carry ~50 MiB more
+        arrow = {pid: [m for m in _mapped_files(pid) if "libarrow" in m] for pid in pids}
+        assert not any(arrow.values()), arrow
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=60)
@@ -151,11 +154,16 @@ def test_two_workers_share_one_port_each_on_its_cpu_and_stop_on_sigterm(store: P
     assert [event["matcher"] for event in loaded] == ["mapped", "mapped"], "no worker built the matcher itself"
 
 
+def _mapped_files(pid: int) -> set[str]:
+    """The files process ``pid`` maps (its libraries among them)."""
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return {parts[5] for parts in (line.split(maxsplit=5) for line in lines) if len(parts) == 6}
+
+
 def _saved_matcher_files(pid: int, store: Path) -> set[str]:
     """The files of saved matchers (beside ``store``) that process ``pid`` maps."""
     prefix = str(store.with_name(store.name + ".matchers")) + "/"
-    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
-    return {line.split(maxsplit=5)[5] for line in lines if len(line.split(maxsplit=5)) == 6 and prefix in line}
+    return {path for path in _mapped_files(pid) if path.startswith(prefix)}
 
 
 def _folded(audit_dir: Path) -> int:
