@@ -1,7 +1,7 @@
 """Benchmark: the gRPC service's latency and throughput, against a no-op RPC floor and against Splink.
 
     python -m benchmarks.bench_service [--queries 2000] [--seconds 10] [--concurrency 1,2,4,8,16] [--workers 1,2]
-                                       [--splink-queries 40] [--same-passes 3] [--write]
+                                       [--splink-queries 40] [--same-passes 3] [--distinct 100000] [--write]
 
 One run, in this order, each step in its own process:
 
@@ -26,6 +26,10 @@ One run, in this order, each step in its own process:
    window: server CPU ms per call. Then the Splink queries once more, c = 1, ``--same-passes`` passes, for the
    like-for-like ratio. Memory: VmRSS and VmHWM of the server process and all its descendants (the spawned
    workers), summed. The servers map the snapshot's matcher that step 1's ingest saved beside the store.
+   Last, with ``--distinct N``: N more parties, each sent once (made like the queries, with the next seed: up to
+   50,000 variants and 50,000 negatives), by DISTINCT_CLIENTS clients, and the memory once more. A server meets
+   new names all day and fills its caches (name preparation, ownership assessments); the 2,000 queries above,
+   repeated, do not show what that costs.
 4. For each ``--workers`` value once more, start-up only, with the saved matcher removed: a builder process
    builds and saves it, then the serving processes map it.
 
@@ -61,6 +65,7 @@ SPLINK_WARMUP = 3
 RESOLVE_WARMUP = 200
 BATCH_CLIENTS = (1, 2)  # BatchResolveEntities streams at once (one client process each)
 BATCH_IN_FLIGHT = 128  # parties a stream client has sent and not yet had answered, at most
+DISTINCT_CLIENTS = 4  # client processes sending the --distinct parties
 TICKS = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -232,6 +237,8 @@ def _prepare(args: argparse.Namespace) -> dict[str, Any]:
     rejected = [q[0] for q in queries if not _valid(*q[:2])]
     queries = accepted
     (out / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
+    distinct = make_queries(columns, args.distinct, shared_data_dir(), args.seed + 1) if args.distinct else []
+    (out / "distinct.json").write_text(json.dumps([q for q in distinct if _valid(*q[:2])]), encoding="utf-8")
     variants = [i for i, q in enumerate(queries) if q[2] == "variant"]
     negatives = [i for i, q in enumerate(queries) if q[2] == "negative"]
     half = args.splink_queries // 2
@@ -246,6 +253,8 @@ def _prepare(args: argparse.Namespace) -> dict[str, Any]:
         "queries": {"variant": len(variants), "negative": len(negatives)},
         "splink_picked": picked,
         "rejected": rejected,
+        "distinct": sum(1 for q in distinct if _valid(*q[:2])),
+        "distinct_rejected": [q[0] for q in distinct if not _valid(*q[:2])],
     }
 
     setup_s, result["splink_ms"], flagged = _splink(rows, queries, picked, artefact)
@@ -308,6 +317,8 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
     from resolver.v1 import resolver_pb2_grpc as pb_grpc
 
     queries = json.loads(Path(args.queries_file).read_text(encoding="utf-8"))
+    if args.once:  # this client's share of the parties, each sent once, no warm-up
+        queries, args.warmup = queries[args.client_index :: args.clients], 0
     channel = grpc.insecure_channel(args.address)
     grpc.channel_ready_future(channel).result(timeout=60)
     if args.method == "batch":
@@ -320,6 +331,8 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
         requests = [health_pb2.HealthCheckRequest()] * len(queries)
     if args.indices:
         order = [int(i) for i in args.indices.split(",")] * args.passes
+    elif args.once:
+        order = list(range(len(requests)))
     else:
         order = interleaved(len(requests), args.client_index, args.clients, len(requests))
     for k in range(args.warmup):
@@ -332,7 +345,7 @@ def _client(args: argparse.Namespace) -> dict[str, Any]:
     end = time.perf_counter() + seconds
     k = 0
     while True:
-        if args.indices:
+        if args.indices or args.once:
             if k >= len(order):
                 break
         elif time.perf_counter() >= end:
@@ -474,9 +487,11 @@ class Server:
 
 
 def _run_clients(
-    server: Server, method: str, clients: int, args: argparse.Namespace, tmp: Path, indices: list[int] | None = None
-) -> dict[str, Any]:
-    """`clients` client processes against the server; their latencies, calls/s and the server's CPU per call."""
+    server: Server, method: str, clients: int, args: argparse.Namespace, tmp: Path, indices: list[int] | None = None,
+    *, queries: str = "queries.json", once: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """`clients` client processes against the server; their latencies, calls/s and the server's CPU per call.
+    ``once``: each party of ``queries`` sent once, shared out among the clients, instead of a timed window."""
     procs = []
     files = []
     for i in range(clients):
@@ -485,8 +500,10 @@ def _run_clients(
         cmd = [
             sys.executable, "-m", "benchmarks.bench_service", "--child", "client", "--address", server.address,
             "--method", method, "--client-index", str(i), "--clients", str(clients), "--warmup", str(args.warmup),
-            "--queries-file", str(tmp / "queries.json"), "--latency-file", str(latency_file),
+            "--queries-file", str(tmp / queries), "--latency-file", str(latency_file),
         ]  # fmt: skip
+        if once:
+            cmd.append("--once")
         if indices is not None:
             cmd += ["--indices", ",".join(map(str, indices)), "--passes", str(args.same_passes)]
         procs.append(subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT))
@@ -509,7 +526,7 @@ def _run_clients(
     wall0 = time.perf_counter()
     results = []
     for p in procs:
-        out, _ = p.communicate(timeout=args.seconds + 600)
+        out, _ = p.communicate(timeout=args.seconds + 3600)
         if p.returncode != 0:
             raise SystemExit(f"client exited {p.returncode} ({method}, c={clients})")
         results.append(json.loads(out.strip().splitlines()[-1]))
@@ -520,7 +537,7 @@ def _run_clients(
     server_cpu = sum(per_process)
     latencies = np.concatenate([np.load(f) for f in files])
     calls = int(latencies.size)
-    window = args.seconds if indices is None and method != "batch" else wall
+    window = args.seconds if indices is None and method != "batch" and not once else wall
     return {
         "method": method,
         "clients": clients,
@@ -574,6 +591,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             [
                 "--child", "prepare", "--store", str(store), "--out", str(tmp), "--queries", str(args.queries),
                 "--seed", str(args.seed), "--splink-queries", str(args.splink_queries),
+                "--distinct", str(args.distinct),
             ]
         )  # fmt: skip
         prep["ingest_s"] = ingest_s
@@ -599,17 +617,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     streams.append(cell)
                     _log(f"  w={workers} {clients} batch stream(s): {cell['calls_per_s']:,.0f} parties/s")
                 same = _run_clients(server, "resolve", 1, args, tmp, indices=prep["splink_picked"])
-                runs.append(
-                    {
-                        "workers": workers,
-                        "startup_s": server.startup_s,
-                        "idle": idle,
-                        "after": server.memory(),
-                        "cells": cells,
-                        "streams": streams,
-                        "same": same,
-                    }
-                )
+                run_ = {
+                    "workers": workers,
+                    "startup_s": server.startup_s,
+                    "idle": idle,
+                    "after": server.memory(),
+                    "cells": cells,
+                    "streams": streams,
+                    "same": same,
+                }
+                if prep["distinct"]:
+                    _log(f"  w={workers}: {prep['distinct']:,} distinct parties, each once ...")
+                    run_["distinct"] = _run_clients(
+                        server, "resolve", DISTINCT_CLIENTS, args, tmp, queries="distinct.json", once=True
+                    )
+                    run_["after_distinct"] = server.memory()
+                runs.append(run_)
             finally:
                 server.stop()  # also when a step fails: no server is left behind
         # Start-up without the matcher `resolver ingest` saved: a builder process builds and saves it first.
@@ -621,7 +644,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 _log(f"server --workers {run_['workers']}, no saved matcher: ready in {server.startup_s:.0f} s")
             finally:
                 server.stop()
-        return {"prepare": prep, "runs": runs, "load_start": load_start, "load_end": os.getloadavg()[0]}
+        return {
+            "prepare": prep, "runs": runs, "load_start": load_start, "load_end": os.getloadavg()[0], "seed": args.seed,
+        }  # fmt: skip
 
 
 # -- the report ----------------------------------------------------------------------------------
@@ -810,6 +835,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
             f"{_mib(r['after']['rss_kib'])} | {_mib(r['after']['hwm_kib'])} | {_mib(r['after']['pss_kib'])} | "
             f"{each} |"
         )
+    out += _distinct_report(result)
     # Issue targets, computed from the figures above.
     resolve_cells = [(r["workers"], c) for r in runs for c in r["cells"] if c["method"] == "resolve"]
     c1 = [(w, c) for w, c in resolve_cells if c["clients"] == 1]
@@ -841,13 +867,56 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
             f"{n_splink} queries) | {_target(a >= 100)} (p50); {_target(b >= 100)} (mean) |"
         )
     for r in runs:
+        last = r.get("after_distinct", r["after"])  # VmHWM is a lifetime peak: the last reading holds the run's
+        after = f"after the {r['distinct']['calls']:,} distinct parties" if "distinct" in r else "after the run"
         out.append(
-            f"| server memory <= 1 GB | summed peak {_mib(r['after']['hwm_kib'])}, summed RSS after the run "
-            f"{_mib(r['after']['rss_kib'])}, PSS after the run {_mib(r['after']['pss_kib'])} "
-            f"(--workers {r['workers']}) | {_target(r['after']['hwm_kib'] * 1024 <= 1e9)} (summed peak); "
-            f"{_target(r['after']['pss_kib'] * 1024 <= 1e9)} (PSS) |"
+            f"| server memory <= 1 GB | summed peak {_mib(last['hwm_kib'])}, summed RSS {after} "
+            f"{_mib(last['rss_kib'])}, PSS {after} {_mib(last['pss_kib'])} "
+            f"(--workers {r['workers']}) | {_target(last['hwm_kib'] * 1024 <= 1e9)} (summed peak); "
+            f"{_target(last['pss_kib'] * 1024 <= 1e9)} (PSS) |"
         )
     return "\n".join(out)
+
+
+def _distinct_report(result: dict[str, Any]) -> list[str]:
+    """The --distinct phase: new parties, each sent once, and the server's memory after them."""
+    runs = [r for r in result["runs"] if "distinct" in r]
+    if not runs:
+        return []
+    prep = result["prepare"]
+    refused = len(prep["distinct_rejected"])
+    out = [
+        "",
+        "### Server memory after distinct parties",
+        "",
+        f"After the steps above, on the same server: {prep['distinct']:,} parties not sent before, each once "
+        f"(made as the queries are, with seed {result['seed'] + 1}: noisy variants of registry names and synthetic "
+        f"negatives"
+        + (
+            f"; {refused} that the server would refuse left out, e.g. {prep['distinct_rejected'][0]!r}"
+            if refused
+            else ""
+        )
+        + f"), shared out among {DISTINCT_CLIENTS} client processes calling back to back, audit log on. A server "
+        "meets new names all day: each fills the name-preparation caches and each match's ownership assessment is "
+        "cached, which repeating the 2,000 queries does not show. Latency here is of parties the server has not "
+        "seen (its caches cold for their words), at concurrency 4.",
+        "",
+        "| workers | parties | calls/s | p50 | p99 | summed RSS before / after | summed peak (VmHWM) after | "
+        "PSS before / after | per process after: RSS / peak / PSS |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        cell, before, after = r["distinct"], r["after"], r["after_distinct"]
+        err = f" ({cell['errors']} errors)" if cell["errors"] else ""
+        each = "; ".join(f"{role} {_mib(a)} / {_mib(b)} / {_mib(c)}" for role, a, b, c in after["processes"])
+        out.append(
+            f"| {r['workers']} | {cell['calls']:,}{err} | {cell['calls_per_s']:,.0f} | "
+            f"{_ms(cell['latency_ms']['p50'])} | {_ms(cell['latency_ms']['p99'])} | "
+            f"{_mib(before['rss_kib'])} / {_mib(after['rss_kib'])} | {_mib(after['hwm_kib'])} | "
+            f"{_mib(before['pss_kib'])} / {_mib(after['pss_kib'])} | {each} |"
+        )
+    return out
 
 
 def main() -> None:
@@ -862,6 +931,9 @@ def main() -> None:
     parser.add_argument("--splink-queries", type=int, default=40)
     parser.add_argument("--same-passes", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument(
+        "--distinct", type=int, default=0, help="then this many distinct parties (at most 100,000), each sent once"
+    )
     parser.add_argument("--write", action="store_true", help=f'replace the "{SECTION}" section of RESULTS.md')
     # children
     parser.add_argument("--child", choices=("prepare", "client"), help=argparse.SUPPRESS)
@@ -870,6 +942,7 @@ def main() -> None:
     parser.add_argument("--client-index", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "prepare":
         print(json.dumps(_prepare(args)))
@@ -885,6 +958,7 @@ def main() -> None:
         f"--workers {','.join(map(str, args.workers))} --threads {args.threads} "
         + ("--pin-cpus " if args.pin_cpus else "")
         + f"--splink-queries {args.splink_queries} --same-passes {args.same_passes} --seed {args.seed}"
+        + (f" --distinct {args.distinct}" if args.distinct else "")
         + (" --write" if args.write else "")
     )
     result = run(args)
