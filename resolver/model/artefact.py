@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,20 @@ class ModelArtefact:
     version: str  # "fs-" + the first 12 hex digits of the model file's sha256
     threshold_match_weight: float  # the default decision threshold, as a match weight
     manifest: dict[str, Any]
-    term_frequencies: dict[str, dict[str, float]]
+    # the training registry's term frequencies, or the file they are read from when first asked for (see below)
+    tf_source: dict[str, dict[str, float]] | Path
+
+    @cached_property
+    def term_frequencies(self) -> dict[str, dict[str, float]]:
+        """The training registry's term frequencies, for scoring pairs outside any registry (`resolver compare`).
+        Read on first use: a server scores against its own registry's and would keep ~9 MiB per process for nothing."""
+        if isinstance(self.tf_source, dict):
+            return self.tf_source
+        try:
+            data: dict[str, dict[str, float]] = json.loads(gzip.decompress(self.tf_source.read_bytes()))
+        except (OSError, ValueError, EOFError) as exc:
+            raise ModelError(f"cannot read the model's term frequencies in {self.tf_source}: {exc}") from exc
+        return data
 
     @property
     def prior(self) -> float:
@@ -69,9 +83,11 @@ def load_artefact(directory: Path = DEFAULT_MODEL_DIR) -> ModelArtefact:
     try:
         manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
         data = (directory / manifest["model_file"]).read_bytes()
-        tf = json.loads(gzip.decompress((directory / TF_FILE).read_bytes()))
+        if not (directory / TF_FILE).is_file():  # read when first needed (ModelArtefact.term_frequencies)
+            raise OSError(f"no {TF_FILE}")
     except (OSError, ValueError, KeyError, EOFError) as exc:
         raise ModelError(f"cannot read the model in {directory}: {exc}") from exc
     if hashlib.sha256(data).hexdigest() != manifest["sha256"]:
         raise ModelError(f"{directory / manifest['model_file']} does not match its manifest's sha256")
-    return ModelArtefact(json.loads(data), manifest["version"], float(manifest["threshold_match_weight"]), manifest, tf)
+    threshold = float(manifest["threshold_match_weight"])
+    return ModelArtefact(json.loads(data), manifest["version"], threshold, manifest, directory / TF_FILE)
