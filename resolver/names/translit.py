@@ -48,7 +48,7 @@ def _arabic(token: str) -> str:
 _CJK = re.compile(r"^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)  # ICU is the costly step of a new word (tens of microseconds)
 def latin_token(token: str) -> str:
     """One token in lower-case ASCII. Punctuation stays: legal forms such as "s.a." or "co., ltd."
     are recognised with it, and the pipeline strips it afterwards."""
