@@ -26,6 +26,18 @@ _CONFUSABLE = re.compile(r"[\u0370-\u03FF\u0400-\u052F]")
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)['\u2019\u02bc\u02bb\u2018`\u00b4](?=\w)")
 
 
+# C1 control characters (U+0080-U+009F) in decoded text are Windows-1252 bytes that an earlier step decoded as
+# Latin-1: the US Consolidated Screening List and the UK's combined list write "Xi\x92an" for "Xi’an". Each is put
+# back as the character Windows-1252 meant ("’", "Š", "€" ...); the five bytes it leaves undefined are dropped.
+_C1 = re.compile("[\x80-\x9f]")
+_C1_AS_CP1252 = str.maketrans({b: bytes([b]).decode("cp1252", errors="ignore") or None for b in range(0x80, 0xA0)})
+
+
+def repair_c1(text: str) -> str:
+    """``text`` with Windows-1252 characters mis-decoded as C1 controls put back (see _C1_AS_CP1252)."""
+    return text.translate(_C1_AS_CP1252) if _C1.search(text) else text
+
+
 def strip_invisible(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text  # the common case, at no cost

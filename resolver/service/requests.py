@@ -14,6 +14,7 @@ from datetime import date
 from rigour.territories import lookup_territory
 
 from resolver.matching.query import Query
+from resolver.names.clean import repair_c1
 from resolver.names.prepare import MAX_NAME_CHARS
 from resolver.service.errors import InvalidRequest, Violation
 from resolver.v1 import resolver_pb2 as pb
@@ -58,10 +59,12 @@ class _Check:
         self.violations.append(Violation(path, description))
 
     def text(self, path: str, value: str, limit: int, *, required: bool = False) -> str:
-        """A string field: at most `limit` characters, no control characters; stripped."""
+        """A string field: at most `limit` characters, no control characters; stripped. Windows-1252 characters
+        mis-decoded as C1 controls ("Xi\\x92an", as some lists publish it) are put back, as ingest does."""
         if len(value) > limit:
             self.add(path, f"is {len(value):,} characters long; at most {limit:,} are accepted")
             return ""
+        value = repair_c1(value)
         if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
             self.add(path, "contains control characters")
             return ""

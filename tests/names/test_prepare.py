@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolver.names import prepare_name
+from resolver.names.clean import repair_c1
 from resolver.names.prepare import MAX_NAME_CHARS
 
 
@@ -46,6 +47,15 @@ def test_homoglyphs_invisible_characters_and_full_width_forms() -> None:
     assert prepare_name("АBRAMOVICH") == plain  # Cyrillic А in a Latin word
     assert prepare_name("ABRA\u200bMO\u00adVICH") == plain  # zero-width space, soft hyphen
     assert prepare_name("ＡＢＲＡＭＯＶＩＣＨ") == plain  # full-width letters
+
+
+def test_windows_1252_characters_decoded_as_c1_controls_are_put_back() -> None:
+    assert repair_c1("Xi\x92an") == "Xi\u2019an"  # as the US Consolidated Screening List writes Xi’an
+    assert repair_c1("\x8aKODA \x80 \x93x\x94") == "\u0160KODA \u20ac \u201cx\u201d"  # Š, €, quotes
+    assert repair_c1("a\x81b\x9dc") == "abc"  # bytes Windows-1252 leaves undefined: dropped
+    plain = "Café Ünal – Ltd."  # no C1 control: the same string back
+    assert repair_c1(plain) is plain
+    assert prepare_name("Xi\x92an Engine Factory") == prepare_name("Xi’an Engine Factory")
 
 
 @pytest.mark.parametrize(

@@ -86,3 +86,13 @@ def test_evraz_appears_only_as_abramovich_holding(store: RegistryStore) -> None:
         assert named == (0,)  # "EVRAZIYA" (a drilling company) is another name
         mentions = con.execute("SELECT count(*) FROM entities WHERE notes ILIKE '%evraz%'").fetchone()
     assert mentions is not None and mentions[0] >= 2
+
+
+def test_no_stored_name_keeps_a_c1_control(store: RegistryStore) -> None:
+    # The US Consolidated Screening List and the UK's combined list (as shared) hold "Xi\x92an" and "Gui\x92an":
+    # Windows-1252 apostrophes decoded as Latin-1 upstream. Ingest puts them back.
+    with store.connect(read_only=True) as con:
+        c1 = con.execute("SELECT count(*) FROM names WHERE regexp_matches(name, '[\x80-\x9f]')").fetchone()
+        fixed = con.execute("SELECT count(*) FROM names WHERE name LIKE 'Gui\u2019an New District Huawei%'").fetchone()
+    assert c1 == (0,)
+    assert fixed is not None and fixed[0] >= 1

@@ -190,6 +190,15 @@ def test_each_bad_field_gives_invalid_argument_naming_it(
     assert field in (caught.value.details() or "")
 
 
+def test_a_windows_1252_character_decoded_as_a_c1_control_is_put_back_not_refused(
+    stub: pb_grpc.ResolverServiceStub,
+) -> None:
+    # "\x92" is a Windows-1252 apostrophe that some step decoded as Latin-1 (lists publish names so): the party is
+    # screened as "PES’KOV"; a C0 control ("\x00") is still refused (above)
+    response = resolve(stub, name="PES\x92KOV Dmitriy Sergeevich", kind=pb.ENTITY_KIND_PERSON)
+    assert response.matches and response.matches[0].entity.id == PESKOV
+
+
 def test_mixed_script_and_invisible_characters_give_a_sane_answer(stub: pb_grpc.ResolverServiceStub) -> None:
     response = resolve(stub, name="PES\u200bKOV Дмитрий Sergeevich", kind=pb.ENTITY_KIND_PERSON)
     assert response.matches and response.matches[0].entity.id == PESKOV

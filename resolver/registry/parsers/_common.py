@@ -16,6 +16,7 @@ from pathlib import Path
 from lxml import etree
 from rigour.territories import lookup_territory
 
+from resolver.names.clean import repair_c1
 from resolver.registry.errors import IngestError
 
 _SPACE = re.compile(r"\s+")
@@ -43,12 +44,13 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_text(path: Path, encoding: str = "utf-8") -> str:
-    """Decode a whole file strictly; a bad byte is an error naming its line, never a silent '?'."""
+    """Decode a whole file strictly; a bad byte is an error naming its line, never a silent '?'. Windows-1252
+    characters that the publisher's own tools turned into C1 controls are put back (names.clean.repair_c1)."""
     data = read_bytes(path)
     if encoding == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode(encoding)
+        return repair_c1(data.decode(encoding))
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise IngestError(path, f"line {line}", f"not valid {encoding} (byte {data[exc.start]:#04x})") from None
