@@ -265,20 +265,37 @@ def _db_lock(path: Path) -> threading.Lock:
         return _db_locks.setdefault(key, threading.Lock())
 
 
+# Rows per row group of the audit database. A fold closes its connection, and DuckDB then checkpoints, rewriting
+# the decisions table's last row group: with DuckDB's default (122,880 rows) the folding process's peak memory
+# grew with it (158, 177, 214 MiB at 50,000, 100,000, 150,000 decisions in a scratch run); with 16,384 rows it
+# stayed at 164-166 MiB.
+_ROW_GROUP_SIZE = 16_384
+
+
 def _connect(path: Path, *, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection | None:
-    """Open the database, waiting while another process holds it; None if it stays held."""
+    """Open the database, waiting while another process holds it; None if it stays held. It is attached to an
+    in-memory connection (and made the default), the only way to set its row group size (_ROW_GROUP_SIZE)."""
     deadline = time.monotonic() + wait_s
     delay = 0.005
+    options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {_ROW_GROUP_SIZE}"
+    quoted = str(path).replace("'", "''")
     while True:
+        con = duckdb.connect()
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con.execute(f"ATTACH '{quoted}' AS audit ({options})")
+            con.execute("USE audit")
+            return con
         except duckdb.IOException as exc:
+            con.close()
             if "lock" not in str(exc).lower():
                 raise AuditError(f"cannot open {path}: {exc}") from exc
             if time.monotonic() > deadline:
                 return None
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
+        except BaseException:
+            con.close()
+            raise
 
 
 class AuditLog:

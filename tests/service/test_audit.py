@@ -103,6 +103,17 @@ def test_fold_moves_each_record_exactly_once(tmp_path: Path) -> None:
     assert len(AuditLog(tmp_path).query(limit=100)) == 8
 
 
+def test_folded_decisions_are_stored_in_small_row_groups(tmp_path: Path) -> None:
+    # DuckDB rewrites a table's last row group when a fold's connection closes: small row groups keep that bounded
+    audit = AuditLog(tmp_path)
+    audit.append(*(decision(f"r{i}") for i in range(20_000)))
+    assert audit.fold() == 20_000
+    audit.close()
+    with duckdb.connect(str(tmp_path / DB_NAME), read_only=True) as con:
+        row = con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('decisions')").fetchone()
+    assert row == (2,)  # 16,384 rows, then 3,616 (DuckDB's default would have made one)
+
+
 def test_query_filters_on_database_and_journal_alike(tmp_path: Path) -> None:
     audit = AuditLog(tmp_path)
     audit.append(decision("old-a", seconds=0, caller="bank-a", entity="NK-7"))
