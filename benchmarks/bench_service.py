@@ -78,6 +78,24 @@ def interleaved(n: int, start: int, stride: int, count: int) -> list[int]:
     return [(start + k * stride) % n for k in range(count)]
 
 
+# make_queries draws half the parties as variants of registry names and half from the 50,000 synthetic negatives
+MAX_DISTINCT = 100_000
+
+
+def distinct_count(text: str) -> int:
+    """--distinct's value, refused with a clear message (not a traceback from a child) when it cannot be made."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= n <= MAX_DISTINCT:
+        raise argparse.ArgumentTypeError(
+            f"{n:,} distinct parties cannot be made: 0 to {MAX_DISTINCT:,} (half of them from the 50,000 synthetic "
+            "negatives)"
+        )
+    return n
+
+
 def status_kib(pid: int) -> dict[str, int]:
     """VmRSS, VmHWM and Pss of one process, in KiB (empty when it is gone). Pss (proportional set size)
     divides each shared page among the processes sharing it: summed over processes, a library's pages
@@ -932,7 +950,10 @@ def main() -> None:
     parser.add_argument("--same-passes", type=int, default=3)
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument(
-        "--distinct", type=int, default=0, help="then this many distinct parties (at most 100,000), each sent once"
+        "--distinct",
+        type=distinct_count,
+        default=0,
+        help="then this many distinct parties (0 to 100,000), each sent once",
     )
     parser.add_argument("--write", action="store_true", help=f'replace the "{SECTION}" section of RESULTS.md')
     # children

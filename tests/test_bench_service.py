@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 
-from benchmarks.bench_service import cpu_seconds, descendants, interleaved, tree_memory
+import pytest
+
+from benchmarks.bench_service import MAX_DISTINCT, cpu_seconds, descendants, distinct_count, interleaved, tree_memory
 from benchmarks.stats import percentiles
 
 
@@ -37,3 +40,11 @@ def test_this_process_tree_is_read() -> None:
     assert memory["hwm_kib"] >= memory["rss_kib"]
     assert 0 < memory["pss_kib"] <= memory["rss_kib"]  # shared pages split among their sharers
     assert cpu_seconds([me])[me] > 0
+
+
+def test_distinct_counts_that_cannot_be_made_are_refused_clearly() -> None:
+    assert distinct_count("0") == 0
+    assert distinct_count(str(MAX_DISTINCT)) == MAX_DISTINCT
+    for bad, says in (("100001", "cannot be made"), ("-1", "cannot be made"), ("1e5", "not a whole number")):
+        with pytest.raises(argparse.ArgumentTypeError, match=says):
+            distinct_count(bad)
