@@ -114,6 +114,50 @@ def test_folded_decisions_are_stored_in_small_row_groups(tmp_path: Path) -> None
     assert row == (2,)  # 16,384 rows, then 3,616 (DuckDB's default would have made one)
 
 
+def test_fold_keeps_every_field_of_unusual_decisions(tmp_path: Path) -> None:
+    # no match, an infinite weight, a party with nested values and quotes: the database returns what the journal did
+    audit = AuditLog(tmp_path)
+    plain = decision("plain")
+    odd = Decision(
+        request_id="odd", at=T0.astimezone(timezone(timedelta(hours=-5))), caller="bank-b", method="GetEntity",
+        party={"name": 'O\'Brien "Ltd"', "identifiers": [{"scheme": "IMO", "value": "9321483"}], "none": None},
+        snapshot_id=2**40, snapshot_digest="", model_version="fs-x", threshold_match_weight=float("-inf"),
+        matches=[], status="INVALID_ARGUMENT", latency_ms=0.0,
+    )  # fmt: skip
+    audit.append(plain, odd)
+    before = audit.query()
+    assert audit.fold() == 2
+    assert audit.query() == before
+    audit.close()
+
+
+FOLD_WITHOUT_PYARROW = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from tests.service.test_audit import decision
+    from resolver.service.audit import AuditLog
+
+    audit = AuditLog(Path(sys.argv[1]))
+    audit.append(*(decision(f"r{i}") for i in range(10)))
+    assert audit.fold() == 10
+    audit.close()
+    print("pyarrow" in sys.modules)
+    """
+)
+
+
+def test_folding_does_not_load_pyarrow(tmp_path: Path) -> None:
+    # The folding process runs beside the server for its whole life: pyarrow would add ~50 MiB to it
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", FOLD_WITHOUT_PYARROW, str(tmp_path)], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False"]
+    assert db_ids(tmp_path) == sorted(f"r{i}" for i in range(10))
+
+
 def test_query_filters_on_database_and_journal_alike(tmp_path: Path) -> None:
     audit = AuditLog(tmp_path)
     audit.append(decision("old-a", seconds=0, caller="bank-a", entity="NK-7"))

@@ -142,7 +142,7 @@ def test_two_workers_share_one_port_each_on_its_cpu_and_stop_on_sigterm(store: P
         mapped = {pid: _saved_matcher_files(pid, store) for pid in pids}
         first, second = mapped.values()
         assert first and first == second, mapped
-        # pyarrow is for ingest, training and the audit fold: a worker that loaded it would carry ~50 MiB more
+        # pyarrow is for ingest and training: a worker that loaded it would carry ~50 MiB more
         arrow = {pid: [m for m in _mapped_files(pid) if "libarrow" in m] for pid in pids}
         assert not any(arrow.values()), arrow
     finally:
