@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -16,6 +16,10 @@ from resolver.registry.store import RegistryStore
 log = structlog.get_logger(__name__)
 
 _MEMBERS = "SELECT version_id FROM snapshot_sources WHERE snapshot_id = $snap"
+
+# (entity id, name) pairs → the sorted words (NameFeatures.sorted) already prepared for those of them it knows, as a
+# snapshot's matcher holds them: preparing 34,000 listed names again cost a serving process ~3 s at every load.
+KnownWords = Callable[[Sequence[tuple[str, str]]], Mapping[tuple[str, str], str]]
 
 
 def _nodes(con: Any, snap: int) -> Iterator[Node]:
@@ -43,11 +47,12 @@ def _edges(con: Any, snap: int) -> Iterator[EdgeRecord]:
         yield EdgeRecord(owner, owned, kind, Share(pct, low, high), source, start, end)
 
 
-def same_party_groups(con: Any, snap: int) -> list[list[str]]:
+def same_party_groups(con: Any, snap: int, known_words: KnownWords | None = None) -> list[list[str]]:
     """Listed entries of different sources that are one party, by strict keys: a person's normalised name and a
     full date of birth; an organisation's normalised name and an identifier or a country; a vessel's or an
     aircraft's identifier; a key ties entries only where two lists or more carry it (see group_same_parties). Only
-    entries with the sanction topic take part: the groups share listings, nothing else."""
+    entries with the sanction topic take part: the groups share listings, nothing else. ``known_words``: the
+    names' prepared words where they are known already (a name it lacks is prepared here, as before)."""
     rows = con.execute(
         f"""
         SELECT e.entity_id, coalesce(array_to_string(list_sort(e.lists), ','), '') || '@' || e.source, e.kind,
@@ -63,13 +68,13 @@ def same_party_groups(con: Any, snap: int) -> list[list[str]]:
         """,
         {"snap": snap},
     ).fetchall()
-    return group_same_parties(rows)
+    known = known_words([(row[0], row[3]) for row in rows]) if known_words is not None else {}
+    return group_same_parties(rows, known)
 
 
 def _party_keys(
-    kind: str, name: str, dates: list[str], countries: list[str], identifiers: list[str]
+    kind: str, name: str, dates: list[str], countries: list[str], identifiers: list[str], words: str | None
 ) -> set[tuple[str, ...]]:
-    words = prepare_name(name, kind if kind != "unknown" else None).sorted
     if kind == "person" and words:
         return {("p", words, d) for d in dates if d}
     if kind in ("organization", "unknown") and words:
@@ -81,18 +86,28 @@ def _party_keys(
     return set()
 
 
-def group_same_parties(rows: Iterable[tuple[Any, ...]]) -> list[list[str]]:
+def _words(name: str, kind: str) -> str | None:
+    """A name's sorted words, prepared as the model rows prepare it (an unstated kind is None)."""
+    return prepare_name(name, kind if kind != "unknown" else None).sorted
+
+
+def group_same_parties(
+    rows: Iterable[tuple[Any, ...]], known: Mapping[tuple[str, str], str] | None = None
+) -> list[list[str]]:
     """same_party_groups' grouping of its rows (entity id, the lists it comes from, kind, name, dates, countries,
     identifiers), whatever their order: a key carried by entries of two lists or more ties all its entries (a
     list that names one party twice, as the UK and EU lists do under two regimes, has both tied in); a key of one
     list alone ties nothing (one list may name two parties alike). Groups sorted, each sorted: every process
-    loading a snapshot gets the same ones."""
+    loading a snapshot gets the same ones. ``known``: (entity id, name) → its sorted words, where already known."""
+    known = known or {}
     # (key, lists, entity) sorted by key: one small tuple per key an entry carries (a dict and a set per key would
     # cost every serving process some 16 MiB more, kept by the allocator after the load)
     carried = sorted(
         (key, lists, eid)
         for eid, lists, kind, name, dates, countries, identifiers in rows
-        for key in _party_keys(kind, name, dates or [], countries or [], identifiers or [])
+        for key in _party_keys(
+            kind, name, dates or [], countries or [], identifiers or [], known.get((eid, name)) or _words(name, kind)
+        )
     )
     parent: dict[str, str] = {}
 
@@ -114,10 +129,11 @@ def group_same_parties(rows: Iterable[tuple[Any, ...]]) -> list[list[str]]:
     return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
-def graph_of(con: Any, snap: int, rules: list[Rule]) -> OwnershipGraph:
-    """The ownership graph of snapshot `snap`, read through an open store connection."""
+def graph_of(con: Any, snap: int, rules: list[Rule], known_words: KnownWords | None = None) -> OwnershipGraph:
+    """The ownership graph of snapshot `snap`, read through an open store connection (``known_words``: see
+    same_party_groups)."""
     graph = OwnershipGraph.build(_nodes(con, snap), _edges(con, snap), rules)
-    groups = same_party_groups(con, snap)
+    groups = same_party_groups(con, snap, known_words)
     grown = graph.share_listings(groups)
     log.info(
         "ownership graph loaded", snapshot_id=snap, nodes=len(graph), edges=graph.edge_count,

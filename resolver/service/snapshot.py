@@ -13,9 +13,10 @@ import contextlib
 import ctypes
 import gc
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import structlog
@@ -149,6 +150,19 @@ def _snapshot_matcher(
     return saved.get(key, artefact, build, holding_lock=holding_lock)
 
 
+def _prepared_words(matcher: Matcher, wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The sorted words the matcher's rows hold for those (entity id, name) pairs it has (ownership.load.KnownWords):
+    its rows prepared each name with the entity's stated kind, as the same-party keys do. One pass over the rows."""
+    keys = set(wanted)
+    entity_ids, names, words = (matcher.rows.columns[c] for c in ("entity_id", "name", "name_sorted"))
+    found = {}
+    for i in range(len(matcher.rows)):
+        key = (entity_ids[i], names[i])
+        if key in keys and (sorted_words := words[i]) is not None:
+            found[key] = sorted_words
+    return found
+
+
 def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int | None = None) -> ServedSnapshot:
     """Build the served form of a snapshot (default: the store's current one)."""
     status = store.status(snapshot)
@@ -177,9 +191,10 @@ def load_snapshot(store: RegistryStore, artefact: ModelArtefact, snapshot: int |
             if (date := partial_date(listed)) is not None:
                 entity.listing_date.CopyFrom(date)
             entities.add(eid, entity)
-        rules = load_rules()
-        graph = graph_of(con, snap, rules)
     matcher, how = _snapshot_matcher(store, snap, status.snapshot_digest, artefact)
+    with store.connect(read_only=True) as con:
+        rules = load_rules()
+        graph = graph_of(con, snap, rules, partial(_prepared_words, matcher))
     created = datetime.fromisoformat(status.created_at or "1970-01-01T00:00:00+00:00")
     response = pb.GetRegistryStatusResponse(
         snapshot_id=snap,

@@ -6,12 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from resolver.matching.engine import Matcher
+from resolver.model.artefact import load_artefact
+from resolver.model.train import iter_model_rows
 from resolver.ownership.assess import DIRECTLY_LISTED, MINORITY, assess
 from resolver.ownership.graph import OwnershipGraph
 from resolver.ownership.load import load_graph, same_party_groups
 from resolver.ownership.rules import load_rules
 from resolver.registry.ingest import parse_all
 from resolver.registry.store import RegistryStore
+from resolver.service.snapshot import _prepared_words
 
 CST = "os_zala_entities:NK-abdzbEBkqyT29GyREbiURZ"  # LLC CST, maker of ZALA drones
 KALASHNIKOV = "os_zala_entities:NK-nR5AXM9AVPq4pQaSPSaVam"
@@ -70,3 +74,24 @@ def test_one_person_on_several_lists_is_grouped_across_scripts(registries: Path,
     graph = load_graph(store)
     node = graph.index["gb_fca_combined:gb_hmt:14522"]
     assert {"UK", "EU", "US_OFAC"} <= graph.jurisdictions[node]
+
+
+def test_same_party_groups_from_the_matchers_words_are_the_groups_prepared_afresh(
+    registries: Path, tmp_path: Path
+) -> None:
+    # A serving process takes the listed names' words from its matcher instead of preparing them again (~3 s a load)
+    store = RegistryStore(tmp_path / "registry.duckdb")
+    store.ingest(parse_all([registries / "combined" / "combined_us_uk_eu_2022-05-05.csv"]))
+    with store.connect(read_only=True) as con:
+        matcher = Matcher(iter_model_rows(con, 1), load_artefact())
+        asked: list[int] = []
+
+        def known(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+            found = _prepared_words(matcher, pairs)
+            asked.extend((len(pairs), len(found)))
+            return found
+
+        fast, afresh = same_party_groups(con, 1, known), same_party_groups(con, 1)
+    assert fast == afresh and len(fast) > 1000
+    pairs, found = asked
+    assert found > 0.9 * pairs  # most listed names are among the matcher's rows: few are prepared again
