@@ -166,10 +166,13 @@ def fold(token: str) -> str:
     return _DOUBLES.sub(r"\1", _IOTATION.sub("", token))
 
 
+# rigour's own cache (131,072 words) behind ours would only ever miss: its uncached function, where it has one
+_METAPHONE = getattr(metaphone, "__wrapped__", metaphone)
+
+
 @lru_cache(maxsize=WORD_CACHE)
 def _metaphone(token: str) -> str:
-    # rigour's own cache (131,072 words) behind this one would only ever miss: its uncached function
-    return metaphone.__wrapped__(token) if token.isalpha() and len(token) > 1 else ""
+    return _METAPHONE(token) if token.isalpha() and len(token) > 1 else ""
 
 
 # Arabic compound names, written as one word or as two ("Abdurrahman" / عبد الرحمن, "Rahmatullah" / رحمت الله,
