@@ -52,21 +52,27 @@ def ceiling_section(test_rows: Sequence[Row]) -> str:
     positives = [r for r in test_rows if r["label"] == "1"]
     negatives = len(test_rows) - len(positives)
     best = np.array([best_word_similarity(r["name_a"], r["name_b"]) for r in positives])
+    # the cross-script recall target (0.90) is read against the same ceiling, on that slice alone
+    cross = np.array([r["script_a"] != r["script_b"] for r in positives], dtype=bool)
     out = [
-        f"Test positives: {len(positives):,}. A pair is unreachable by name when no word of one name (3+ letters, "
-        "or its consonant skeleton) reaches the Jaro-Winkler similarity below with any word of the other, after the "
-        "resolver's transliteration. The ceiling F1 assumes a scorer that finds every other positive and flags none "
-        f"of the {negatives:,} negatives.",
+        f"Test positives: {len(positives):,}, {int(cross.sum()):,} of them cross-script (scripts differ). A pair is "
+        "unreachable by name when no word of one name (3+ letters, or its consonant skeleton) reaches the "
+        "Jaro-Winkler similarity below with any word of the other, after the resolver's transliteration. The "
+        f"ceiling F1 assumes a scorer that finds every other positive and flags none of the {negatives:,} negatives; "
+        "the cross-script recall ceiling is the share of cross-script positives that stays reachable.",
         "",
-        "| no word pair reaches | unreachable positives | recall ceiling | F1 ceiling |",
-        "|---|---|---|---|",
+        "| no word pair reaches | unreachable positives | recall ceiling | F1 ceiling | unreachable cross-script "
+        "positives | cross-script recall ceiling |",
+        "|---|---|---|---|---|---|",
     ]
     for cut in UNRELATED_BELOW:
-        missed = int((best < cut).sum())
-        recall = 1 - missed / len(positives)
+        missed = best < cut
+        recall = 1 - missed.sum() / len(positives)
+        cross_missed = int(missed[cross].sum())
+        cross_recall = 1 - cross_missed / cross.sum() if cross.any() else float("nan")
         out.append(
-            f"| JW {cut:g} | {missed:,} ({100 * missed / len(positives):.1f}%) | {recall:.3f} | "
-            f"{2 * recall / (1 + recall):.3f} |"
+            f"| JW {cut:g} | {int(missed.sum()):,} ({100 * missed.sum() / len(positives):.1f}%) | {recall:.3f} | "
+            f"{2 * recall / (1 + recall):.3f} | {cross_missed:,} | {cross_recall:.3f} |"
         )
     return "\n".join(out)
 
