@@ -236,6 +236,14 @@ def _valid(name: str, kind: str | None) -> bool:
     return True
 
 
+def _accepted(queries: list[tuple[str, str | None, str]]) -> tuple[list[tuple[str, str | None, str]], list[str]]:
+    """The queries the service accepts, and the names of those it would refuse (a refusal is not a resolve)."""
+    accepted, refused = [], []
+    for query in queries:
+        (accepted if _valid(*query[:2]) else refused).append(query)
+    return accepted, [q[0] for q in refused]
+
+
 def _prepare(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks.accuracy.split import shared_data_dir
     from benchmarks.bench_resolve import code_digest, make_queries
@@ -250,13 +258,11 @@ def _prepare(args: argparse.Namespace) -> dict[str, Any]:
     rows, info = registry_rows(RegistryStore(Path(args.store)))
     artefact = load_artefact()
     columns = {"name": [r["name"] for r in rows], "kind": [r["kind"] for r in rows]}
-    queries = make_queries(columns, args.queries, shared_data_dir(), args.seed)
-    accepted = [q for q in queries if _valid(*q[:2])]  # what the server would refuse is not a resolve
-    rejected = [q[0] for q in queries if not _valid(*q[:2])]
-    queries = accepted
+    queries, rejected = _accepted(make_queries(columns, args.queries, shared_data_dir(), args.seed))
     (out / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
-    distinct = make_queries(columns, args.distinct, shared_data_dir(), args.seed + 1) if args.distinct else []
-    (out / "distinct.json").write_text(json.dumps([q for q in distinct if _valid(*q[:2])]), encoding="utf-8")
+    made = make_queries(columns, args.distinct, shared_data_dir(), args.seed + 1) if args.distinct else []
+    distinct, distinct_rejected = _accepted(made)
+    (out / "distinct.json").write_text(json.dumps(distinct), encoding="utf-8")
     variants = [i for i, q in enumerate(queries) if q[2] == "variant"]
     negatives = [i for i, q in enumerate(queries) if q[2] == "negative"]
     half = args.splink_queries // 2
@@ -271,8 +277,8 @@ def _prepare(args: argparse.Namespace) -> dict[str, Any]:
         "queries": {"variant": len(variants), "negative": len(negatives)},
         "splink_picked": picked,
         "rejected": rejected,
-        "distinct": sum(1 for q in distinct if _valid(*q[:2])),
-        "distinct_rejected": [q[0] for q in distinct if not _valid(*q[:2])],
+        "distinct": len(distinct),
+        "distinct_rejected": distinct_rejected,
     }
 
     setup_s, result["splink_ms"], flagged = _splink(rows, queries, picked, artefact)

@@ -8,6 +8,7 @@ from typing import Any
 
 import structlog
 
+from resolver.model.features import stated_kind
 from resolver.names import prepare_name
 from resolver.ownership.graph import KINDS, EdgeRecord, Node, OwnershipGraph, Share
 from resolver.ownership.rules import Rule, load_rules
@@ -87,8 +88,8 @@ def _party_keys(
 
 
 def _words(name: str, kind: str) -> str | None:
-    """A name's sorted words, prepared as the model rows prepare it (an unstated kind is None)."""
-    return prepare_name(name, kind if kind != "unknown" else None).sorted
+    """A name's sorted words, prepared as the model rows prepare it (with the stated kind): KnownWords' equals."""
+    return prepare_name(name, stated_kind(kind)).sorted
 
 
 def group_same_parties(
