@@ -315,9 +315,15 @@ class Matcher:
         if not at.size:
             return keep
         distinct, where = np.unique(matrix.ravel(), return_inverse=True)
+        # n scores average the floor only if each reaches n * floor - (n - 1): below that, rapidfuzz may stop early
+        # and score 0 (score_cutoff), and the row fails either way. The slack covers rapidfuzz's cutoff test, which
+        # is not exact to the last bits (Jaro-Winkler 0.6 fails a cutoff of 0.6 - 1e-8)
+        n = len(mine)
+        cutoff = max(0.0, n * floor - (n - 1) - 1e-6)
         similar = process.cdist(
-            list(mine), values.vocabulary_of(distinct), scorer=JaroWinkler.similarity, dtype=np.float64
-        )
+            list(mine), values.vocabulary_of(distinct), scorer=JaroWinkler.similarity, dtype=np.float64,
+            score_cutoff=cutoff,
+        )  # fmt: skip
         keep[at] = similar.max(axis=0)[where.reshape(matrix.shape)].mean(axis=1) >= floor - 1e-9
         return keep
 

@@ -386,6 +386,20 @@ def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher,
     assert checked > 10_000 and kept_any > 20  # real rows, and the floors keep some of them
 
 
+def test_aligned_same_floor_keeps_a_row_exactly_at_the_floor() -> None:
+    # "landmetics" / "africo" is Jaro-Winkler 0.6, the lowest a word may score when three others score 1 and the
+    # four average 0.9: the floor's early exit (rapidfuzz's score_cutoff) must not drop it
+    names = ["LANDMETICS OFF SAL SHORE", "LANDMETICS OFF SAL", "AFRICA OFF SAL SHORE"]
+    small = Matcher.from_rows(
+        iter([model_row(f"e{i}#0", f"e{i}", name, None) for i, name in enumerate(names)]), load_artefact()
+    )
+    mine = small._query_rows(Query("AFRICO OFF SAL SHORE"))[0]["name_tokens"]
+    assert len(mine) == 4 and JaroWinkler.similarity("africo", "landmetics") == pytest.approx(0.6)
+    ids = np.arange(len(names), dtype=np.int32)
+    assert small._aligned_same_keep("name_tokens", mine, 0.9, ids, words=3).tolist() == [True, False, True]
+    assert small._aligned_same_keep("name_tokens", mine, 0.9 + 1e-6, ids, words=3).tolist() == [False, False, True]
+
+
 @pytest.mark.parametrize("column", ["name_tokens", "name_folded_tokens"])
 def test_aligned_words_floor_keeps_every_row_the_level_holds_for(matcher: Matcher, column: str) -> None:
     """The prefilter's "aligned" floors against the aligned-words levels themselves (scorer._aligned, the SQL's
