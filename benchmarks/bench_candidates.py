@@ -12,11 +12,9 @@ the pair is found when a record of (group_b, name_b) is among the candidates. Tw
   (name_a, name_b) directly, as `resolver compare` does (the model's term frequencies, no blocking). A pair the
   scorer would match but the index never offers is lost by the index alone: that is the index's own loss.
 
-Key sets compared: all keys (what the matcher uses: the cap, and the lower cap of the fuzzy-recall families, see
-engine.FUZZY_CAP_SHARE), all keys with one cap for every family (what the lower cap saves and costs), the model's
-blocking rules only ("s:" sorted tokens, "p:" phonetic, "t:" token), all but each fuzzy-recall family that
-``index_keys`` makes (e.g. "x:" 4-letter prefix, "m:" token Metaphone, "k:" consonant skeleton), and all keys with
-no cap (what the cap costs).
+Key sets compared: all keys (what the matcher uses), the model's blocking rules only ("s:" sorted tokens, "p:"
+phonetic, "t:" token), all but each fuzzy-recall family that ``index_keys`` makes (e.g. "x:" 4-letter prefix, "m:"
+token Metaphone, "k:" consonant skeleton), and all keys with no cap (what the cap costs).
 """
 
 from __future__ import annotations
@@ -45,7 +43,6 @@ class KeySet:
     name: str
     keep: Callable[[str], bool]
     capped: bool = True
-    family_caps: bool = True  # the fuzzy-recall families' lower cap, as the matcher applies it
 
 
 MODEL_RULES = ("s:", "p:", "t:")  # the Splink model's blocking rules: sorted tokens, phonetic key, one token
@@ -58,7 +55,6 @@ def key_sets(query_keys: Sequence[list[str]]) -> list[KeySet]:
     families = sorted({k[:2] for keys in query_keys for k in keys} - set(MODEL_RULES))
     sets = [
         KeySet("all keys (the matcher's)", lambda k: True),
-        KeySet("all keys, one cap for every family", lambda k: True, family_caps=False),
         KeySet('model blocking rules only ("s:", "p:", "t:")', lambda k: k[:2] in MODEL_RULES),
     ]
     sets += [KeySet(f'all but "{f}"', lambda k, f=f: k[:2] != f) for f in families]  # type: ignore[misc]
@@ -87,9 +83,6 @@ def kind_of(entity_type: str) -> str | None:
 def run(
     index: Any, query_keys: Sequence[list[str]], targets: Sequence[npt.NDArray[np.int32]], key_set: KeySet, cap: int
 ) -> Outcome:
-    from resolver.matching.engine import family_caps
-
-    lower = family_caps(cap) if key_set.family_caps else None
     n = len(query_keys)
     found = np.zeros(n, dtype=bool)
     candidates = np.zeros(n, dtype=np.int64)
@@ -98,10 +91,7 @@ def run(
     started = time.perf_counter()
     for i, keys in enumerate(query_keys):
         result = index.candidates(
-            [k for k in keys if key_set.keep(k)],
-            cap=cap if key_set.capped else None,
-            pair_capped=key_set.capped,
-            family_caps=lower,
+            [k for k in keys if key_set.keep(k)], cap=cap if key_set.capped else None, pair_capped=key_set.capped
         )
         ids = result.ids
         candidates[i] = ids.size
@@ -133,7 +123,6 @@ def main() -> None:
 
     from benchmarks.bench_resolve import code_digest
     from resolver.logs import configure_logging
-    from resolver.matching.engine import family_caps
     from resolver.matching.index import CandidateIndex
     from resolver.matching.pairs import score_pair
     from resolver.matching.scorer import CompiledModel
@@ -218,7 +207,7 @@ def main() -> None:
         "model rules: scorer-matched | queries with a capped block |",
         "|---|---|---|---|---|---|---|",
     ]
-    rules = next(o for k, o in outcomes if k.name.startswith("model blocking rules"))
+    rules = outcomes[1][1]
     for title, keep in SLICES:
         mask = np.fromiter((keep(r) for r in rows), dtype=bool, count=len(rows))
         capped_share = f"{100 * main_outcome.capped_queries[mask].mean():.1f}%" if mask.any() else "–"
@@ -235,7 +224,7 @@ def main() -> None:
         out += ["|---|---|---|---|---|"]
         for i in lost[: args.examples].tolist():
             r = rows[i]
-            res = index.candidates(query_keys[i], cap=args.cap, family_caps=family_caps(args.cap))
+            res = index.candidates(query_keys[i], cap=args.cap)
             capped = ", ".join(f"`{k}` ({s:,})" for k, s in zip(res.capped, res.capped_sizes, strict=True)) or "none"
             out.append(f"| {r['name_a']} | {r['name_b']} | {r['entity_type']} | {weights[i]:.3g} | {capped} |")
     else:

@@ -18,7 +18,7 @@ the name they come from; and synthetic negatives (populations/synthetic_negative
 people on no list) as persons. Names only: no dates or countries, so no evidence other than the name lifts a pair.
 
 Measured per query: ``Matcher.resolve`` with explain=False and explain=True at the shipped threshold (limit 10),
-and the index alone (``prepare_name().index_keys()`` + ``Matcher.candidates``). The baseline, in the same
+and the index alone (``prepare_name().index_keys()`` + ``CandidateIndex.candidates``). The baseline, in the same
 process: rapidfuzz ``process.extractOne(query, names, scorer=fuzz.token_sort_ratio)`` over every registry name
 (sorted, distinct), a full scan per query, on the first ``--baseline-queries`` queries of each half (it is slow).
 """
@@ -324,7 +324,6 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     result["model"] = matcher.artefact.version
     result["code"] = code_digest()
     result["block_cap"] = matcher.block_cap
-    result["family_caps"] = matcher.family_caps
 
     candidates = np.zeros(len(queries), dtype=np.int64)
     capped = np.zeros(len(queries), dtype=np.int64)
@@ -341,7 +340,9 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
 
     def index_only(i: int) -> None:
         name, kind, _ = queries[i]
-        index_candidates[i] = len(matcher.candidates(prepare_name(name, kind).index_keys()))
+        index_candidates[i] = len(
+            matcher.index.candidates(prepare_name(name, kind).index_keys(), cap=matcher.block_cap, pair_capped=True)
+        )
 
     timings = {
         "index": _timed(index_only, len(queries)),
@@ -464,10 +465,8 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         f"others edit it, so this names the code measured). The first {WARMUP} queries run once untimed (warm-up), "
         "then every query is timed one by one. resolve = "
         f"`Matcher.resolve(Query(name, kind), limit=10)` at the shipped threshold (match weight "
-        f"{real['threshold']:g}), block cap {real['block_cap']:,} ("
-        + ", ".join(f'"{family}:" {cap:,}' for family, cap in real["family_caps"].items())
-        + " for the fuzzy-recall key families); index only = `prepare_name(name, kind).index_keys()` + "
-        "`Matcher.candidates(keys)`, the part of resolve before scoring.",
+        f"{real['threshold']:g}), block cap {real['block_cap']:,}; index only = `prepare_name(name, kind)"
+        ".index_keys()` + `CandidateIndex.candidates(keys, cap)`, the part of resolve before scoring.",
         *(
             [
                 f"**The two children measured different resolver sources** (real {real['code']}, synthetic "
@@ -526,7 +525,7 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         "### Candidates per query (registry names)",
         "",
-        "index = records the index returns (`Matcher.candidates`, caps applied); scored = "
+        "index = records the index returns (`CandidateIndex.candidates`, cap applied); scored = "
         "`ResolveStats.candidates`, the names resolve actually scores (after its own pre-filtering).",
         "",
         "| registry, queries | n | index p50 | p95 | p99 | max | mean | scored p50 | p95 | p99 | max | mean | "

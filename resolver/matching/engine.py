@@ -29,7 +29,7 @@ from resolver.matching.columns import (
     _hash,
     _jw_bound,
 )
-from resolver.matching.index import CandidateIndex, CandidateSet
+from resolver.matching.index import CandidateIndex
 from resolver.matching.query import Query
 from resolver.matching.scorer import CompiledModel, Evidence, Floor, Plan, probability, tf_columns, tf_table
 from resolver.model.artefact import ModelArtefact
@@ -39,23 +39,9 @@ from resolver.names.prepare import NameFeatures
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["DEFAULT_BLOCK_CAP", "EntityMatch", "Matcher", "Query", "ResolveStats", "family_caps"]
+__all__ = ["DEFAULT_BLOCK_CAP", "EntityMatch", "Matcher", "Query", "ResolveStats"]
 
 DEFAULT_BLOCK_CAP = 1000  # a key shared by more registry names than this opens no block (e.g. "mohammed")
-# The fuzzy-recall key families (NameFeatures.index_keys: "x:" a word's first four letters, "m:" its Metaphone key,
-# "u:" its folded spelling, "k:" its consonant skeleton) gather names that share a sound or a spelling, not a word:
-# their blocks are capped lower, at this share of the block cap. Chosen on the train split of the alias pairs
-# (benchmarks/bench_candidates.py, "one cap for every family" against the matcher's): at 0.6, the candidates of
-# the slowest 1% of queries fall by a sixth and one scorer-matched pair in 36,483 is lost; at 0.5, three.
-FUZZY_FAMILIES = ("x", "m", "u", "k")
-FUZZY_CAP_SHARE = 0.6
-
-
-def family_caps(block_cap: int) -> dict[str, int]:
-    """The lower caps of the fuzzy-recall key families, for a block cap (see FUZZY_CAP_SHARE)."""
-    return dict.fromkeys(FUZZY_FAMILIES, int(block_cap * FUZZY_CAP_SHARE))
-
-
 _CDIST_FROM = 32  # more candidates than this left to check: one vectorised call (cdist, numpy), not a loop
 
 
@@ -87,7 +73,6 @@ class Matcher:
         ``index_keys`` (iter_model_rows, model_row) spare the build preparing each name a second time."""
         self.artefact = artefact
         self.block_cap = block_cap
-        self.family_caps = family_caps(block_cap)
         self.rows = RegistryRows._empty()
 
         def keys() -> Iterator[tuple[int, list[str]]]:
@@ -139,7 +124,6 @@ class Matcher:
             raise ValueError(f"the index covers {index.n_records} records, the rows are {len(rows)}")
         self = cls.__new__(cls)
         self.artefact, self.block_cap, self.rows, self.index = artefact, block_cap, rows, index
-        self.family_caps = family_caps(block_cap)
         self._compile(frequencies)
         return self
 
@@ -153,11 +137,6 @@ class Matcher:
     @property
     def threshold(self) -> float:
         return self.artefact.threshold_match_weight
-
-    def candidates(self, keys: Sequence[str]) -> CandidateSet:
-        """The registry rows a query's index keys offer, as resolve takes them: blocks over the cap (over the lower
-        cap of a fuzzy-recall family) skipped, the records in two skipped blocks at once kept."""
-        return self.index.candidates(keys, cap=self.block_cap, pair_capped=True, family_caps=self.family_caps)
 
     def _query_rows(self, query: Query) -> list[dict[str, Any]]:
         return [row for row, _ in self._prepared(query)]
@@ -315,15 +294,9 @@ class Matcher:
         if not at.size:
             return keep
         distinct, where = np.unique(matrix.ravel(), return_inverse=True)
-        # n scores average the floor only if each reaches n * floor - (n - 1): below that, rapidfuzz may stop early
-        # and score 0 (score_cutoff), and the row fails either way. The slack covers rapidfuzz's cutoff test, which
-        # is not exact to the last bits (Jaro-Winkler 0.6 fails a cutoff of 0.6 - 1e-8)
-        n = len(mine)
-        cutoff = max(0.0, n * floor - (n - 1) - 1e-6)
         similar = process.cdist(
-            list(mine), values.vocabulary_of(distinct), scorer=JaroWinkler.similarity, dtype=np.float64,
-            score_cutoff=cutoff,
-        )  # fmt: skip
+            list(mine), values.vocabulary_of(distinct), scorer=JaroWinkler.similarity, dtype=np.float64
+        )
         keep[at] = similar.max(axis=0)[where.reshape(matrix.shape)].mean(axis=1) >= floor - 1e-9
         return keep
 
@@ -388,7 +361,7 @@ class Matcher:
             if plan.ceiling < cut:
                 continue  # nothing this query states could reach the threshold
             keys = features.index_keys()
-            found = self.candidates(keys)
+            found = self.index.candidates(keys, cap=self.block_cap, pair_capped=True)
             capped += len(found.capped)
             ids = self._prefilter(qrow, plan, cut, found.ids)
             for rid in ids:

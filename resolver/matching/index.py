@@ -37,7 +37,7 @@ import shutil
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from hashlib import blake2b
@@ -399,20 +399,15 @@ class CandidateIndex:
         ]
 
     def _blocks(
-        self, keys: list[str], cap: int | None, family_caps: Mapping[str, int] | None = None
+        self, keys: list[str], cap: int | None
     ) -> tuple[list[tuple[int, RecordIds]], tuple[str, ...], tuple[int, ...]]:
         if cap is not None and cap < 0:
             raise ValueError(f"cap must be >= 0 or None, got {cap}")
-        if cap is not None and family_caps and min(family_caps.values()) < 0:
-            raise ValueError(f"family caps must be >= 0, got {dict(family_caps)}")
         used: list[tuple[int, RecordIds]] = []
         capped: list[str] = []
         capped_sizes: list[int] = []
         for j, start, end in self._spans(hash_keys(keys)):
-            limit = cap
-            if cap is not None and family_caps:
-                limit = min(cap, family_caps.get(keys[j].partition(":")[0], cap))
-            if limit is not None and end - start > limit:
+            if cap is not None and end - start > cap:
                 capped.append(keys[j])
                 capped_sizes.append(end - start)
                 continue
@@ -433,26 +428,17 @@ class CandidateIndex:
         np.not_equal(ids[1:], ids[:-1], out=keep[1:])
         return ids[keep]
 
-    def candidates(
-        self,
-        keys: Iterable[str],
-        cap: int | None = None,
-        *,
-        pair_capped: bool = False,
-        family_caps: Mapping[str, int] | None = None,
-    ) -> CandidateSet:
+    def candidates(self, keys: Iterable[str], cap: int | None = None, *, pair_capped: bool = False) -> CandidateSet:
         """Records sharing at least one of ``keys``; blocks larger than ``cap`` are skipped and reported.
 
         Keys absent from the index are ignored; a key given twice counts once. With ``pair_capped``,
         the records in two capped blocks at once ("muhammad" and "hussein") are candidates too, when
         that intersection is within the cap: a name made only of common words still finds its peers.
-        ``family_caps`` lowers the cap for the keys of some families (the text before a key's first ":",
-        e.g. {"m": 600}); without ``cap``, nothing is capped.
         """
         distinct = _distinct(keys)
         if not distinct:
             return CandidateSet(_EMPTY_IDS)
-        used, capped, capped_sizes = self._blocks(distinct, cap, family_caps)
+        used, capped, capped_sizes = self._blocks(distinct, cap)
         blocks = [block for _, block in used]
         if pair_capped and cap is not None and len(capped) >= 2:
             blocks += self._capped_pairs(tuple(sorted(capped)), cap)
@@ -493,12 +479,10 @@ class CandidateIndex:
                     out.append(both)
         return out
 
-    def candidates_by_key(
-        self, keys: Iterable[str], cap: int | None = None, *, family_caps: Mapping[str, int] | None = None
-    ) -> KeyedCandidateSet:
+    def candidates_by_key(self, keys: Iterable[str], cap: int | None = None) -> KeyedCandidateSet:
         """``candidates``, plus which query keys each candidate shares (``hits``)."""
         distinct = _distinct(keys)
-        used, capped, capped_sizes = self._blocks(distinct, cap, family_caps) if distinct else ([], (), ())
+        used, capped, capped_sizes = self._blocks(distinct, cap) if distinct else ([], (), ())
         ids = self._union([block for _, block in used])
         hits = np.zeros((ids.size, len(distinct)), dtype=np.bool_)
         for j, block in used:

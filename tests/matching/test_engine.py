@@ -12,7 +12,7 @@ import pytest
 from rapidfuzz.distance import JaroWinkler
 
 from resolver.matching.columns import CodedColumn, StringColumn, TokenColumn, _jw_bound
-from resolver.matching.engine import FUZZY_FAMILIES, Matcher, Query, family_caps
+from resolver.matching.engine import Matcher, Query
 from resolver.matching.scorer import CompiledModel, Floor, _aligned, similarity_floor, tf_columns, tf_table, translate
 from resolver.model.artefact import load_artefact
 from resolver.model.features import COLUMNS, model_row
@@ -83,26 +83,6 @@ def test_ranking_is_by_weight_and_limit_is_honoured(matcher: Matcher) -> None:
     assert len({m.entity_id for m in matches}) == 5  # one row per entity, its best name
 
 
-def test_fuzzy_key_families_are_capped_lower(matcher: Matcher) -> None:
-    # "Muhammad Ali" on the OFAC and UN lists: its word keys ("t:ali", "t:muhammad") open blocks of 600 to 1,000
-    # names, and so do some of its fuzzy-recall keys ("x:muha", "m:AL" ...): those are skipped, the words' kept
-    keys = prepare_name("Muhammad Ali", "person").index_keys()
-    found = matcher.candidates(keys)
-    lower = family_caps(matcher.block_cap)
-    assert set(lower) == set(FUZZY_FAMILIES) and all(cap < matcher.block_cap for cap in lower.values())
-    by_lower_cap = kept_over_lower = 0
-    for key in keys:
-        size, family = matcher.index.block_size(key), key.partition(":")[0]
-        cap = lower.get(family, matcher.block_cap)
-        assert (key in found.capped) == (size > cap), (key, size)
-        if family in lower and cap < size <= matcher.block_cap:
-            by_lower_cap += 1
-        if family not in lower and min(lower.values()) < size <= matcher.block_cap:
-            kept_over_lower += 1
-            assert np.isin(matcher.index.block(key), found.ids).all(), key  # the word's whole block is offered
-    assert by_lower_cap >= 2 and kept_over_lower >= 2  # the case is real on this registry, both ways
-
-
 def test_pruned_search_equals_full_scoring_of_the_candidates(matcher: Matcher) -> None:
     # the exact pruning in weight_if_at_least must never drop a candidate that reaches the threshold
     from resolver.names import prepare_name
@@ -111,7 +91,7 @@ def test_pruned_search_equals_full_scoring_of_the_candidates(matcher: Matcher) -
         found, _ = matcher.resolve(query, limit=10_000, explain=False)
         qrow = matcher._query_rows(query)[0]
         keys = prepare_name(query.name, query.kind).index_keys()
-        candidates = matcher.candidates(keys)
+        candidates = matcher.index.candidates(keys, cap=matcher.block_cap, pair_capped=True)
         full: dict[str, float] = {}
         for i in candidates.ids.tolist():
             w = matcher.scorer.weight(qrow, matcher.rows.row(i))
@@ -241,7 +221,7 @@ def _reference(matcher: Matcher, rows: list[dict[str, Any]], query: Query, cut: 
         if qrow["name_norm"] is None:
             continue
         keys = prepare_name(name, qrow["kind"]).index_keys()
-        for i in matcher.candidates(keys).ids.tolist():
+        for i in matcher.index.candidates(keys, cap=matcher.block_cap, pair_capped=True).ids.tolist():
             # the weight as resolve sums it (live comparisons, the name last), the evidence as explain does
             weight = scorer.weight_if_at_least(qrow, rows[i], cut)
             eid = rows[i]["entity_id"]
@@ -384,20 +364,6 @@ def test_shared_token_floors_equal_the_model_levels_conditions(matcher: Matcher,
                 checked += 1
             kept_any += int(kept.sum())
     assert checked > 10_000 and kept_any > 20  # real rows, and the floors keep some of them
-
-
-def test_aligned_same_floor_keeps_a_row_exactly_at_the_floor() -> None:
-    # "landmetics" / "africo" is Jaro-Winkler 0.6, the lowest a word may score when three others score 1 and the
-    # four average 0.9: the floor's early exit (rapidfuzz's score_cutoff) must not drop it
-    names = ["LANDMETICS OFF SAL SHORE", "LANDMETICS OFF SAL", "AFRICA OFF SAL SHORE"]
-    small = Matcher.from_rows(
-        iter([model_row(f"e{i}#0", f"e{i}", name, None) for i, name in enumerate(names)]), load_artefact()
-    )
-    mine = small._query_rows(Query("AFRICO OFF SAL SHORE"))[0]["name_tokens"]
-    assert len(mine) == 4 and JaroWinkler.similarity("africo", "landmetics") == pytest.approx(0.6)
-    ids = np.arange(len(names), dtype=np.int32)
-    assert small._aligned_same_keep("name_tokens", mine, 0.9, ids, words=3).tolist() == [True, False, True]
-    assert small._aligned_same_keep("name_tokens", mine, 0.9 + 1e-6, ids, words=3).tolist() == [False, False, True]
 
 
 @pytest.mark.parametrize("column", ["name_tokens", "name_folded_tokens"])

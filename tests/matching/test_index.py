@@ -153,21 +153,6 @@ def test_a_record_with_repeated_keys_is_posted_once() -> None:
     assert got.capped_sizes == (2, 2)
 
 
-def test_family_caps_lower_the_cap_of_some_key_families() -> None:
-    # "m:x" and "t:x" each on records 0..5; "m:y" on 6 and 7
-    records: list[list[str]] = [["m:x", "t:x"] for _ in range(6)] + [["m:y"], ["m:y"]]
-    index = CandidateIndex.from_key_lists(records)
-    got = index.candidates(["m:x", "t:x", "m:y"], cap=10, family_caps={"m": 5})
-    assert got.capped == ("m:x",) and got.capped_sizes == (6,)  # over its family's cap of 5
-    assert got.ids.tolist() == list(range(8))  # "t:x", same size, under the cap of 10; "m:y" under 5
-    # a family cap never raises the cap; without a cap nothing is capped
-    assert index.candidates(["t:x", "m:x"], cap=5, family_caps={"m": 50}).capped == ("t:x", "m:x")
-    assert index.candidates(["m:x"], family_caps={"m": 1}).capped == ()
-    assert index.candidates_by_key(["m:x", "m:y"], cap=10, family_caps={"m": 5}).ids.tolist() == [6, 7]
-    with pytest.raises(ValueError, match="family caps"):
-        index.candidates(["m:x"], cap=10, family_caps={"m": -1})
-
-
 def test_cap_skips_a_block_without_truncating_it() -> None:
     # "t:common" is on records 0..9, "t:rare" on 3 and 20, "t:one" on 20 only.
     records: list[list[str]] = [["t:common"] for _ in range(10)] + [[] for _ in range(10)] + [["t:rare", "t:one"]]
