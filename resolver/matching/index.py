@@ -68,7 +68,19 @@ _MAX_RECORD_ID = int(np.iinfo(np.int32).max)
 PAIR_CACHE = 4096  # sets of capped keys whose pairwise intersections are kept (each intersection <= the cap)
 _BUILD_PARTS = 8  # hash ranges a build sorts one at a time (a power of two)
 _PART_SHIFT = 8 - (_BUILD_PARTS.bit_length() - 1)
-_MARK_ABOVE = 20_000  # capped blocks holding more ids than this in all are intersected with a bit mask
+# Capped blocks holding more ids than n_records / _MARK_SHARE in all (at most _MARK_ABOVE) are intersected with a bit
+# mask over every record, fewer by binary searches. The mask's fixed cost grows with the registry: on the shared
+# registries (96,895 records) it is the faster from about 5,000 ids in all, twice as fast at 10,000 to 20,000 (the
+# "mohammed" blocks); a million-record registry keeps the 20,000 it was given before.
+_MARK_ABOVE = 20_000
+_MARK_SHARE = 20
+
+
+def _mark_from(n_records: int) -> int:
+    """Capped blocks holding more ids than this in all are intersected with a bit mask (see _MARK_ABOVE)."""
+    return min(_MARK_ABOVE, n_records // _MARK_SHARE)
+
+
 _EMPTY_IDS: NDArray[np.int32] = np.empty(0, dtype=np.int32)
 _EMPTY_IDS.flags.writeable = False
 
@@ -458,7 +470,7 @@ class CandidateIndex:
         """Intersections of pairs of capped blocks that fit the cap (the smallest blocks first)."""
         blocks = sorted((self.block(key) for key in capped), key=len)[:most]
         out = []
-        if sum(b.size for b in blocks) > _MARK_ABOVE and most <= 8:
+        if sum(b.size for b in blocks) > _mark_from(self._n_records) and most <= 8:
             # Large blocks (10^4 to 10^5 ids at a million names): mark each record with a bit per block,
             # then read the bits of the smaller block of each pair. Binary searches of one large block
             # in another cost milliseconds; this touches each id once or twice.

@@ -334,13 +334,21 @@ def test_pair_capped_adds_the_records_in_two_capped_blocks() -> None:
     assert index.candidates(["a", "b"], cap=5, pair_capped=True).ids.tolist() == []  # 10 > 5: still capped
 
 
+def test_bit_mask_threshold_falls_with_the_registry() -> None:
+    from resolver.matching.index import _MARK_ABOVE, _mark_from
+
+    assert _mark_from(96_895) == 4_844  # the shared registries: the mask from about 5,000 ids
+    assert _mark_from(1_000_000) == _MARK_ABOVE == 20_000  # a million records: as before
+    assert _mark_from(0) == 0
+
+
 @pytest.mark.parametrize("mark_above", [0, 10**9])
 @pytest.mark.parametrize("cap", [3, 20, 60])
 def test_pair_capped_matches_brute_force(
     data: tuple[list[list[str]], list[str], CandidateIndex], cap: int, mark_above: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the intersections of capped blocks (a bit mask for large blocks, else binary search) against sets
-    monkeypatch.setattr("resolver.matching.index._MARK_ABOVE", mark_above)
+    monkeypatch.setattr("resolver.matching.index._mark_from", lambda n_records: mark_above)
     records, vocab, index = data
     index._pair_cache.clear()  # computed afresh by this test's path, not remembered from another
     blocks = _brute(records)
