@@ -170,22 +170,29 @@ class Matcher:
         if floors is None:
             return cast("list[int]", ids.tolist())
         keep = np.zeros(ids.size, dtype=bool)
+        other: NDArray[np.bool_] | None = None  # which candidates are in another script: worked out once
         for floor in sorted(floors, key=_floor_cost):
+            if floor.other_script and other is None:
+                script = qrow["name_script"]
+                other = self._in_other_script(script, ids) if script is not None else np.zeros(ids.size, bool)
             if _floor_cost(floor) == 0:  # equal values by hash: cheaper on every candidate than gathering the rest
-                keep |= self._floor_keep(qrow, floor, ids)
+                keep |= self._floor_keep(qrow, floor, ids, other)
             else:  # on what no cheaper floor kept
                 rest = np.flatnonzero(~keep)
-                keep[rest] = self._floor_keep(qrow, floor, ids[rest])
+                keep[rest] = self._floor_keep(qrow, floor, ids[rest], None if other is None else other[rest])
         kept: list[int] = ids[keep].tolist()
         return kept
 
-    def _floor_keep(self, qrow: Mapping[str, Any], floor: Floor, ids: NDArray[np.int32]) -> NDArray[np.bool_]:
-        """The candidates that pass one floor (see CompiledModel.similarity_floors)."""
+    def _floor_keep(
+        self, qrow: Mapping[str, Any], floor: Floor, ids: NDArray[np.int32], other: NDArray[np.bool_] | None = None
+    ) -> NDArray[np.bool_]:
+        """The candidates that pass one floor (see CompiledModel.similarity_floors); ``other``, when given, says
+        which of ``ids`` have a name in another script (_in_other_script), for the floors that ask."""
         if floor.other_script:  # names in two stated scripts only: the rest of the floor on those alone
             keep = np.zeros(ids.size, dtype=bool)
             script = qrow["name_script"]
             if script is not None:
-                at = np.flatnonzero(self._in_other_script(script, ids))
+                at = np.flatnonzero(self._in_other_script(script, ids) if other is None else other)
                 keep[at] = self._floor_keep(qrow, floor._replace(other_script=False), ids[at])
             return keep
         kind, column, value, words, _ = floor

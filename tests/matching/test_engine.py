@@ -426,6 +426,10 @@ def test_cross_script_equality_floor_keeps_every_row_its_level_holds_for(
         qrow = matcher._query_rows(Query(name, "person"))[0]
         kept = matcher._floor_keep(qrow, Floor("jw", column, 1.0, other_script=True), ids)
         equal = matcher._floor_keep(qrow, Floor("jw", column, 1.0), ids)
+        # as _prefilter calls it, with the candidates' scripts worked out once for all its floors: the same rows
+        other = matcher._in_other_script(qrow["name_script"], ids)
+        given = matcher._floor_keep(qrow, Floor("jw", column, 1.0, other_script=True), ids, other)
+        assert np.array_equal(given, kept)
         for i in range(len(matcher.rows)):
             row = matcher.rows.row(i)
             if level(qrow, row):
