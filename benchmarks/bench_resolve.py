@@ -52,6 +52,7 @@ from benchmarks.stats import percentiles
 
 SECTION = "Resolve latency (in process)"
 WARMUP = 200
+STAGES = ("prepare", "index", "prefilter", "score", "rest")  # see "Where resolve's time goes" in the report
 NEGATIVES_FILE = Path("populations") / "synthetic_negatives_global.csv"
 # Spellings that transliterations of one name swap (Cyrillic and Arabic romanisations, German/English habits).
 TRANSLIT = (
@@ -329,9 +330,12 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
     capped = np.zeros(len(queries), dtype=np.int64)
     flagged = np.zeros(len(queries), dtype=bool)
 
+    stages = np.zeros((len(queries), len(STAGES) - 1), dtype=np.float64)  # ms; the rest is the total less these
+
     def resolve_plain(i: int) -> None:
         matches, stats = matcher.resolve(query_objs[i], explain=False)
         candidates[i], capped[i], flagged[i] = stats.candidates, stats.capped_keys, bool(matches)
+        stages[i] = (stats.prepare_s, stats.index_s, stats.prefilter_s, stats.score_s)
 
     def resolve_explain(i: int) -> None:
         matcher.resolve(query_objs[i], explain=True)
@@ -357,6 +361,11 @@ def _child(registry: str, args: argparse.Namespace) -> dict[str, Any]:
         half: percentiles(candidates[halves == half] if half != "all" else candidates)
         for half in ("all", "variant", "negative")
     }
+    stages *= 1000
+    rest = timings["resolve"] - stages.sum(axis=1)  # same-words rule, ranking, and the call itself
+    result["stages_ms"] = {
+        stage: percentiles(values) for stage, values in zip(STAGES, [*stages.T, rest], strict=True)
+    } | {"total": percentiles(timings["resolve"])}
     result["index_candidates"] = {
         half: percentiles(index_candidates[halves == half] if half != "all" else index_candidates)
         for half in ("all", "variant", "negative")
@@ -522,6 +531,27 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         )
         + f". The baseline ran on the first {args.baseline_queries:,} queries of each half only (a full scan is "
         "slow); it returns the single best name by string similarity, no decision, no evidence.",
+        "",
+        "### Where resolve's time goes",
+        "",
+        "The timed resolve, explain=False above, split by the times `Matcher.resolve` reports in its `ResolveStats` "
+        "(perf_counter around each stage): preparing the query's name, the candidate index (keys and lookup), the "
+        "prefilter (the floors of the name levels, over every index candidate), scoring what it kept; rest = the "
+        "timed total less these (the same-words rule, ranking, the call). Milliseconds per query; share = the "
+        "stage's mean over the total's mean.",
+        "",
+        "| registry | stage | p50 | p95 | p99 | mean | share |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, run in (("real", real), ("synthetic", synth)):
+        total = run["stages_ms"]["total"]["mean"]
+        for stage in (*STAGES, "total"):
+            t = run["stages_ms"][stage]
+            out.append(
+                f"| {key} {run['names']:,} | {stage} | {_ms(t['p50'])} | {_ms(t['p95'])} | {_ms(t['p99'])} | "
+                f"{_ms(t['mean'])} | {100 * t['mean'] / total:.0f}% |"
+            )
+    out += [
         "",
         "### Candidates per query (registry names)",
         "",

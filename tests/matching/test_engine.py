@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,20 @@ def test_listed_person_resolves_first_with_evidence(matcher: Matcher) -> None:
     assert evidence["birth_date"].level == "Same date" and evidence["birth_date"].weight > 5
     assert evidence["name"].weight > 5
     assert stats.candidates >= 1
+
+
+def test_resolve_reports_where_its_time_went(matcher: Matcher) -> None:
+    """The stage times in ResolveStats (benchmarks/bench_resolve.py reports them): each stage that ran took some
+    time, and together they fit inside the call's own wall time."""
+    started = time.perf_counter()
+    matches, stats = matcher.resolve(Query("Олег Владимирович Дерипаска", "person"))
+    wall = time.perf_counter() - started
+    stages = (stats.prepare_s, stats.index_s, stats.prefilter_s, stats.score_s)
+    assert matches and stats.candidates >= 1  # every stage ran: something was scored
+    assert all(s > 0 for s in stages)
+    assert sum(stages) <= wall
+    nothing, quiet = matcher.resolve(Query("Zzyxq Vrrbnt", "person"))
+    assert not nothing and quiet.prepare_s > 0 and quiet.index_s > 0  # a name that finds nothing is timed too
 
 
 def test_cyrillic_spelling_finds_the_latin_listing(matcher: Matcher) -> None:
