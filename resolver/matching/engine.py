@@ -178,11 +178,12 @@ class Matcher:
         if floors is None:
             return cast("list[int]", ids.tolist())
         keep = np.zeros(ids.size, dtype=bool)
-        other: NDArray[np.bool_] | None = None  # which candidates are in another script: worked out once
+        # Which candidates are in another script than the query's, once for all the cross-script floors (with no
+        # stated script, those floors keep nothing and never ask).
+        script = qrow["name_script"]
+        asked = script is not None and any(floor.other_script for floor in floors)
+        other = self._in_other_script(script, ids) if asked else None
         for floor in sorted(floors, key=_floor_cost):
-            if floor.other_script and other is None:
-                script = qrow["name_script"]
-                other = self._in_other_script(script, ids) if script is not None else np.zeros(ids.size, bool)
             if _floor_cost(floor) == 0:  # equal values by hash: cheaper on every candidate than gathering the rest
                 keep |= self._floor_keep(qrow, floor, ids, other)
             else:  # on what no cheaper floor kept
